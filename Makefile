@@ -1,0 +1,43 @@
+# Two commands do the whole set-up on a fresh Debian machine: `make demo` and `make test`.
+# Both create .venv when it is missing, install gradtrace with what it needs, make sure
+# Graphviz's `dot` is installed, and then run. Re-running them is fast and changes nothing.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup demo test torch bench lint clean
+
+setup: $(STAMP) graphviz-dot
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the package metadata changes (the install is editable).
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev,plots]"
+	touch $(STAMP)
+
+graphviz-dot:
+	@sh scripts/ensure-graphviz.sh
+
+demo: setup
+	$(VENV)/bin/gradtrace demo
+
+test: setup
+	$(PY) -m pytest --nbmake tests notebooks
+
+# PyTorch is a reference in tests only (CI installs it; tests skip cleanly without it).
+torch: setup
+	$(PY) -m pip install --quiet torch==2.13.0
+
+bench: setup
+	$(PY) benchmarks/bench_scalar.py
+
+lint: setup
+	$(VENV)/bin/ruff check autograd nn viz tests benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache gradtrace-demo

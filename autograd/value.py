@@ -1,0 +1,248 @@
+"""`Value`: a scalar node of the computation graph, and its gates.
+
+Every gate below computes its output and records, right beside it, the local gradient of
+the output with respect to each input (a plain number). Backward is then the slides' rule
+for every node: parent.grad += local_gradient * node.grad. There are no closures: the local
+gradients are numbers stored on the node, which is also what `viz` prints on the wires.
+
+Primitive gates: add, mul, max, exp, log, reciprocal, pow (number exponent), tanh, sigmoid
+(fused), relu. Subtraction, negation and division are compositions of them, so a graph shows
+the gates the lecture draws: a - b = a + b*(-1) and a / b = a * (1/b). A plain number on one
+side is folded into the gate (x + 1 becomes one "+1" gate, as on the slides).
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+from typing import Union
+
+from .engine import _GradMode, backward, topological_order
+
+Number = Union[int, float]
+
+
+class Value:
+    """A scalar in the graph: `data` (forward value), `grad` (d root / d this, 0.0 until
+    backward), `op` (the gate that made it, "" for a leaf), `parents` (its inputs, in operand
+    order) and `local_grads` (d this / d parent for each parent, recorded at forward time)."""
+
+    __slots__ = ("data", "grad", "op", "parents", "local_grads", "label", "depth")
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        if isinstance(data, Value):
+            data = data.data
+        elif not isinstance(data, Real):
+            raise TypeError(
+                f"Value(data): data must be a real number, got {type(data).__name__} {data!r}"
+            )
+        self.data = float(data)
+        self.grad = 0.0
+        self.op = ""
+        self.parents: tuple[Value, ...] = ()
+        self.local_grads: tuple[float, ...] = ()
+        self.label = label
+        self.depth = 0
+
+    # ------------------------------------------------------------------ gates: binary
+    def __add__(self, other: Value | Number) -> Value:
+        """add gate: f = a + b; df/da = 1, df/db = 1 (the distributor)."""
+        if type(other) is Value:
+            return _node(self.data + other.data, "+", (self, other), _ONE_ONE)
+        c = _constant(other, "+")
+        return _node(self.data + c, _fmt("+", c), (self,), _ONE)
+
+    def __mul__(self, other: Value | Number) -> Value:
+        """mul gate: f = a * b; df/da = b, df/db = a (the switcher)."""
+        if type(other) is Value:
+            return _node(self.data * other.data, "*", (self, other), (other.data, self.data))
+        c = _constant(other, "*")
+        return _node(self.data * c, _fmt("*", c), (self,), (c,))
+
+    def max(self, other: Value | Number) -> Value:
+        """max gate: f = max(a, b); the whole gradient goes to the larger input (the router).
+
+        On a tie the first operand (self) gets it, so max(x, x) gives x gradient 1, not 2."""
+        if type(other) is Value:
+            if self.data >= other.data:
+                return _node(self.data, "max", (self, other), (1.0, 0.0))
+            return _node(other.data, "max", (self, other), (0.0, 1.0))
+        c = _constant(other, "max")
+        if self.data >= c:
+            return _node(self.data, f"max {c:g}", (self,), _ONE)
+        return _node(c, f"max {c:g}", (self,), _ZERO)
+
+    def __pow__(self, exponent: Number) -> Value:
+        """pow gate (number exponent): f = x**n; df/dx = n * x**(n-1)."""
+        if isinstance(exponent, Value):
+            raise TypeError("pow gate: the exponent must be a plain number, not a Value")
+        n = _constant(exponent, "**")
+        x = self.data
+        if x < 0 and not float(n).is_integer():
+            raise ValueError(f"pow gate: negative input {x} to a non-integer power {n:g}")
+        if x == 0 and n < 0:
+            raise ZeroDivisionError(f"pow gate: input 0.0 to a negative power {n:g}")
+        if x == 0 and n < 1:
+            local = 0.0 if n == 0 else math.inf
+        else:
+            local = n * x ** (n - 1)
+        return _node(x**n, _fmt("**", n), (self,), (local,))
+
+    # ------------------------------------------------------------------ gates: unary
+    def exp(self) -> Value:
+        """exp gate: f = e**x; df/dx = e**x."""
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(
+                f"exp gate: input {self.data} overflows (e**x > 1.8e308)"
+            ) from None
+        return _node(out, "exp", (self,), (out,))
+
+    def log(self) -> Value:
+        """log gate: f = ln(x); df/dx = 1/x."""
+        x = self.data
+        if not x > 0:
+            raise ValueError(f"log gate: input {x} is not positive")
+        return _node(math.log(x), "log", (self,), (1.0 / x,))
+
+    def reciprocal(self) -> Value:
+        """reciprocal gate: f = 1/x; df/dx = -1/x**2."""
+        x = self.data
+        if x == 0:
+            raise ZeroDivisionError(f"reciprocal gate: input {x} has no reciprocal")
+        return _node(1.0 / x, "1/x", (self,), (-1.0 / (x * x),))
+
+    def tanh(self) -> Value:
+        """tanh gate: f = tanh(x); df/dx = 1 - tanh(x)**2 (stable for any x)."""
+        t = math.tanh(self.data)
+        return _node(t, "tanh", (self,), (1.0 - t * t,))
+
+    def sigmoid(self) -> Value:
+        """fused sigmoid gate: f = 1/(1+e**-x); df/dx = f(1-f). Stable at +-1000."""
+        x = self.data
+        if x >= 0:
+            s = 1.0 / (1.0 + math.exp(-x))
+        else:
+            e = math.exp(x)
+            s = e / (1.0 + e)
+        return _node(s, "sigmoid", (self,), (s * (1.0 - s),))
+
+    def relu(self) -> Value:
+        """relu gate: f = max(0, x); df/dx = 1 if x > 0 else 0 (so relu'(0) = 0)."""
+        x = self.data
+        if x > 0:
+            return _node(x, "relu", (self,), _ONE)
+        return _node(0.0, "relu", (self,), _ZERO)
+
+    # ------------------------------------------------------------------ compositions
+    def __neg__(self) -> Value:
+        """-x is the gate "*-1" (local gradient -1), as drawn on the slides."""
+        return self * -1.0
+
+    def __sub__(self, other: Value | Number) -> Value:
+        """a - b = a + b*(-1); a - c for a number c is one "-c" gate."""
+        if type(other) is Value:
+            return self + (-other)
+        c = _constant(other, "-")
+        return _node(self.data - c, _fmt("-", c), (self,), _ONE)
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        """a / b = a * (1/b); a / c for a number c is one "/c" gate (local gradient 1/c)."""
+        if type(other) is Value:
+            return self * other.reciprocal()
+        c = _constant(other, "/")
+        if c == 0:
+            raise ZeroDivisionError(f"div gate: {self.data} divided by the number 0")
+        return _node(self.data / c, _fmt("/", c), (self,), (1.0 / c,))
+
+    def __radd__(self, other: Number) -> Value:
+        return self + other
+
+    def __rmul__(self, other: Number) -> Value:
+        return self * other
+
+    def __rsub__(self, other: Number) -> Value:
+        """c - x = (-x) + c."""
+        return (-self) + other
+
+    def __rtruediv__(self, other: Number) -> Value:
+        """c / x = (1/x) * c."""
+        return self.reciprocal() * other
+
+    # ------------------------------------------------------------------ backward
+    def backward(self) -> None:
+        """Set this node's gradient to 1 and fill `grad` of every node it depends on.
+
+        Gradients add up where a value is used twice, and, as in PyTorch, leaves keep adding
+        across calls: call `zero_grad()` (or set `grad = 0.0`) before a fresh pass. Inner
+        nodes are recomputed from zero on every pass."""
+        backward(self, 1.0)
+
+    def zero_grad(self) -> None:
+        """Set `grad` to 0.0 on this node and every node it depends on."""
+        for node in topological_order(self):
+            node.grad = 0.0
+
+    def _reset_grad(self) -> None:
+        self.grad = 0.0
+
+    def _accumulate(self, grad: float) -> None:
+        self.grad += grad
+
+    def _backward(self) -> None:
+        """Hand this node's gradient to its parents: local gradient x upstream gradient."""
+        upstream = self.grad
+        for parent, local in zip(self.parents, self.local_grads):
+            parent.grad += local * upstream
+
+    # ------------------------------------------------------------------ conveniences
+    def __float__(self) -> float:
+        return self.data
+
+    def __repr__(self) -> str:
+        name = f"label={self.label!r}, " if self.label else ""
+        return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g})"
+
+
+_ONE = (1.0,)
+_ZERO = (0.0,)
+_ONE_ONE = (1.0, 1.0)
+_new = object.__new__
+
+
+def _node(data: float, op: str, parents: tuple, local_grads: tuple) -> Value:
+    """Make the output node of a gate; under no_grad() it records no parents."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if _GradMode.enabled:
+        out.op = op
+        out.parents = parents
+        out.local_grads = local_grads
+        if len(parents) == 1:
+            out.depth = parents[0].depth + 1
+        else:
+            a, b = parents[0].depth, parents[1].depth
+            out.depth = (a if a > b else b) + 1
+    else:
+        out.op = ""
+        out.parents = ()
+        out.local_grads = ()
+        out.depth = 0
+    return out
+
+
+def _constant(other: object, gate: str) -> float:
+    """A plain number on one side of a gate; anything else is a TypeError naming the gate."""
+    if isinstance(other, Real):
+        return float(other)
+    raise TypeError(
+        f"{gate} gate: operand must be a Value or a real number, got {type(other).__name__}"
+    )
+
+
+def _fmt(symbol: str, c: float) -> str:
+    """The op name of a gate with a folded constant, e.g. "+1", "*-1", "**2"."""
+    return f"{symbol}{c:g}"

@@ -1,0 +1,1 @@
+"""gradtrace.nn: modules, layers, losses, optimizers, metrics and data (built on autograd)."""

@@ -1,0 +1,1 @@
+"""gradtrace.viz: pictures of computation graphs and their gradients (reads autograd nodes)."""

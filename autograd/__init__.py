@@ -2,7 +2,7 @@
 
 from .engine import is_grad_enabled, no_grad, topological_order
 from .gradcheck import GradcheckError, gradcheck
-from .value import Value
+from .value import Value, vsum
 
 __all__ = [
     "GradcheckError",
@@ -11,4 +11,5 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "topological_order",
+    "vsum",
 ]

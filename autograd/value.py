@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from numbers import Real
+from collections.abc import Iterable
 from typing import Union
 
 from .engine import _GradMode, backward, topological_order
@@ -231,6 +232,28 @@ def _node(data: float, op: str, parents: tuple, local_grads: tuple) -> Value:
         out.parents = ()
         out.local_grads = ()
         out.depth = 0
+    return out
+
+
+def vsum(values: Iterable[Value | Number]) -> Value:
+    """n-ary add gate: one "+" node with every input as a parent, each with local gradient 1.
+
+    Summing n values this way makes one node instead of a chain of n - 1 adds, so a neuron
+    with many inputs draws as one sum and stays shallow."""
+    terms = [v if type(v) is Value else Value(v) for v in values]
+    if not terms:
+        return Value(0.0)
+    out = _new(Value)
+    out.data = math.fsum(t.data for t in terms)
+    out.grad = 0.0
+    out.label = ""
+    if _GradMode.enabled:
+        out.op = "+"
+        out.parents = tuple(terms)
+        out.local_grads = (1.0,) * len(terms)
+        out.depth = max(t.depth for t in terms) + 1
+    else:
+        out.op, out.parents, out.local_grads, out.depth = "", (), (), 0
     return out
 
 

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from autograd import Value, no_grad
+from autograd import Value, no_grad, vsum
 
 
 def test_add_gate_distributes_gradient_equally():
@@ -159,3 +159,12 @@ def test_backward_on_a_graph_of_a_million_nodes():
         total = total + leaves[i % 1000] * 0.5
     total.backward()
     assert all(leaf.grad == 0.5 * 500 for leaf in leaves)  # each leaf is used 500 times
+
+
+def test_vsum_is_one_add_gate_with_every_input_as_parent():
+    xs = [Value(float(i)) for i in range(5)]
+    total = vsum([x * x for x in xs] + [1.0])
+    total.backward()
+    assert total.op == "+" and len(total.parents) == 6
+    assert total.data == 31.0
+    assert [x.grad for x in xs] == [0.0, 2.0, 4.0, 6.0, 8.0]

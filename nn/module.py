@@ -1,0 +1,279 @@
+"""`Module`: the base class of every model, with PyTorch's names.
+
+A module owns parameters (Values, or Tensors with requires_grad=True) and submodules, both
+registered simply by assigning them to attributes (`self.weight = ...`, `self.hidden = ...`).
+A list of modules or of parameters assigned to an attribute becomes a `ModuleList` or a
+`ParameterList`, so `self.layers = [Layer(...), Layer(...)]` gives the dotted names
+"layers.0.neurons.1.w.0" that `named_parameters()` and `state_dict()` use.
+
+Saving writes a NumPy `.npz` archive (one array per parameter) and loading reads it with
+`allow_pickle=False`: a model file can never run code.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from autograd import Value
+
+
+def is_parameter(obj: Any) -> bool:
+    """True for what a module treats as a parameter: a Value, or a Tensor with requires_grad."""
+    if isinstance(obj, Value):
+        return True
+    return getattr(obj, "requires_grad", False) is True and isinstance(
+        getattr(obj, "data", None), np.ndarray
+    )
+
+
+def parameter_array(p: Any) -> np.ndarray:
+    """A parameter's data as a NumPy array (a Value's float becomes a 0-d array)."""
+    if isinstance(p, Value):
+        return np.array(p.data, dtype=np.float64)
+    return p.data
+
+
+class Module:
+    """Base class: subclasses set parameters and submodules as attributes and define forward()."""
+
+    def __init__(self) -> None:
+        # parameters and submodules, in the order they were assigned (one registry, so names
+        # come out in that order too)
+        object.__setattr__(self, "_members", {})
+        object.__setattr__(self, "training", True)
+
+    @property
+    def _parameters(self) -> dict[str, Any]:
+        return {k: v for k, v in self._members.items() if not isinstance(v, Module)}
+
+    @property
+    def _modules(self) -> dict[str, Module]:
+        return {k: v for k, v in self._members.items() if isinstance(v, Module)}
+
+    # ------------------------------------------------------------------ registration
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_members" not in self.__dict__:  # a subclass forgot super().__init__()
+            Module.__init__(self)
+        members = self._members
+        members.pop(name, None)
+        if isinstance(value, (list, tuple)) and value:
+            if all(isinstance(v, Module) for v in value):
+                value = ModuleList(value)
+            elif all(is_parameter(v) for v in value):
+                value = ParameterList(value)
+        if isinstance(value, Module) or is_parameter(value):
+            self.__dict__.pop(name, None)
+            members[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when normal lookup fails: look in the registries, else fail loudly.
+        members = self.__dict__.get("_members", {})
+        if name in members:
+            return members[name]
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        if name in self._members:
+            del self._members[name]
+        else:
+            object.__delattr__(self, name)
+
+    # ------------------------------------------------------------------ calling
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------------ walking the tree
+    def children(self) -> Iterator[Module]:
+        """The direct submodules, in the order they were assigned."""
+        yield from self._modules.values()
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module ("" or `prefix`) and every submodule, with dotted names."""
+        yield prefix, self
+        for name, child in self._modules.items():
+            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self) -> Iterator[Module]:
+        for _, m in self.named_modules():
+            yield m
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
+        """(dotted name, parameter) for every parameter, in the order they were assigned
+        (depth first), each shared parameter once."""
+        seen: set[int] = set()
+        for name, p in self._walk_parameters(prefix):
+            if id(p) not in seen:
+                seen.add(id(p))
+                yield name, p
+
+    def _walk_parameters(self, prefix: str) -> Iterator[tuple[str, Any]]:
+        for name, member in self._members.items():
+            full = f"{prefix}.{name}" if prefix else name
+            if isinstance(member, Module):
+                yield from member._walk_parameters(full)
+            else:
+                yield full, member
+
+    def parameters(self) -> list[Any]:
+        """Every parameter (Values or Tensors), in a fixed order; shared ones only once."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Forget the gradients: 0.0 for a Value, None for a Tensor (as PyTorch does)."""
+        for p in self.parameters():
+            p.grad = 0.0 if isinstance(p, Value) else None
+
+    def train(self, mode: bool = True) -> Module:
+        """Set the `training` flag here and in every submodule (Dropout reads it); returns self."""
+        for m in self.modules():
+            object.__setattr__(m, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode, the same as train(False); returns self."""
+        return self.train(False)
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """{dotted name: a NumPy copy of the parameter's data} (a Value gives a 0-d array)."""
+        return {name: np.array(parameter_array(p)) for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> Module:
+        """Copy arrays into the parameters, in place. Names and shapes are checked first, and
+        one error lists every missing, unexpected and mis-shaped key; nothing is changed then.
+        With strict=False, missing and unexpected keys are ignored (shapes are still checked)."""
+        own = dict(self.named_parameters())
+        arrays = {k: np.asarray(v) for k, v in state.items()}
+        missing = [k for k in own if k not in arrays]
+        unexpected = [k for k in arrays if k not in own]
+        misshaped = [
+            f"{k}: expected {parameter_array(own[k]).shape}, got {arrays[k].shape}"
+            for k in own
+            if k in arrays and arrays[k].shape != parameter_array(own[k]).shape
+        ]
+        problems = []
+        if strict and missing:
+            problems.append("missing keys: " + ", ".join(missing))
+        if strict and unexpected:
+            problems.append("unexpected keys: " + ", ".join(unexpected))
+        if misshaped:
+            problems.append("mis-shaped keys: " + "; ".join(misshaped))
+        if problems:
+            raise ValueError(f"load_state_dict into {type(self).__name__}: " + " | ".join(problems))
+        for name, p in own.items():
+            if name not in arrays:
+                continue
+            if isinstance(p, Value):
+                p.data = float(arrays[name])
+            else:
+                p.data[...] = arrays[name]
+        return self
+
+    def save(self, path: str | os.PathLike) -> str:
+        """Write the state_dict to a NumPy `.npz` file (no pickle); returns the path written."""
+        path = os.fspath(path)
+        if not path.endswith(".npz"):
+            path += ".npz"  # what np.savez would do anyway: say it
+        np.savez(path, **self.state_dict())
+        return path
+
+    def load(self, path: str | os.PathLike, strict: bool = True) -> Module:
+        """Load a file written by save() into this module, in place; returns self.
+
+        The file is read with allow_pickle=False; a truncated or corrupted file raises a
+        ValueError that says so and names the file."""
+        return self.load_state_dict(read_npz(path), strict=strict)
+
+    # ------------------------------------------------------------------ display
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__}({self.extra_repr()}"]
+        for name, child in self._modules.items():
+            inner = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {inner}")
+        if len(lines) == 1:
+            return lines[0] + ")"
+        return "\n".join(lines) + "\n)"
+
+
+def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Every array of a `.npz` file, read with allow_pickle=False; a damaged file is a
+    ValueError naming the file and saying it is truncated or corrupted."""
+    path = os.fspath(path)
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {k: archive[k] for k in archive.files}
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as err:
+        raise ValueError(
+            f"{path}: the file is truncated or corrupted (not a readable .npz model file): {err}"
+        ) from None
+
+
+class ModuleList(Module):
+    """A list of modules that registers each one as a submodule named "0", "1", ..."""
+
+    def __init__(self, modules: Iterable[Module] = ()) -> None:
+        super().__init__()
+        for m in modules:
+            self.append(m)
+
+    def append(self, module: Module) -> None:
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleList.append: expected a Module, got {type(module).__name__}")
+        self._members[str(len(self._members))] = module
+
+    def __getitem__(self, i: int) -> Any:
+        if isinstance(i, slice):
+            return list(self._members.values())[i]
+        return self._members[str(range(len(self))[i])]
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(list(self._members.values()))
+
+
+class ParameterList(Module):
+    """A list of parameters (e.g. a Neuron's weights) registered as "0", "1", ..."""
+
+    def __init__(self, params: Iterable[Any] = ()) -> None:
+        super().__init__()
+        for p in params:
+            self.append(p)
+
+    def append(self, p: Any) -> None:
+        if not is_parameter(p):
+            raise TypeError(
+                "ParameterList.append: expected a Value or a Tensor with requires_grad=True, "
+                f"got {type(p).__name__}"
+            )
+        self._members[str(len(self._members))] = p
+
+    def __getitem__(self, i: int) -> Any:
+        if isinstance(i, slice):
+            return list(self._members.values())[i]
+        return self._members[str(range(len(self))[i])]
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(list(self._members.values()))
+
+    def __repr__(self) -> str:
+        return f"ParameterList({list(self._members.values())!r})"

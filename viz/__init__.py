@@ -1,1 +1,8 @@
-"""gradtrace.viz: pictures of computation graphs and their gradients (reads autograd nodes)."""
+"""gradtrace.viz: pictures of computation graphs and their gradients (reads autograd nodes).
+
+viz reads the public node interface only; autograd never imports viz. Importing viz inside
+IPython/Jupyter registers display formatters so a Value or Tensor shows as its graph."""
+
+from .draw import GraphvizNotFoundError, draw, render
+
+__all__ = ["GraphvizNotFoundError", "draw", "render"]

@@ -1,11 +1,18 @@
-"""The `gradtrace` command line. `gradtrace demo` runs the lecture's worked examples."""
+"""The `gradtrace` command line.
+
+gradtrace draw "(x + y) * z" x=-2 y=5 z=-4 -o graph.svg   # any expression, after backward
+gradtrace demo [-o DIR]                                     # the lecture's worked examples
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from autograd import Value
+
+EXIT_ERROR = 1
 
 
 def demo_chain_rule() -> None:
@@ -30,15 +37,99 @@ def demo_sigmoid_neuron() -> None:
         print(f"  df/d{v.label} = {v.grad:+.7f}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="gradtrace", description=__doc__)
+def cmd_draw(args: argparse.Namespace) -> int:
+    """Parse the expression safely, run forward and backward, print gradients, draw."""
+    from .draw import FORMATS, GraphvizNotFoundError, render
+    from .expr import ExpressionError, evaluate, parse, parse_assignments
+
+    if args.output and Path(args.output).suffix.lower() not in FORMATS:
+        return fail(f"-o {args.output}: the suffix must be one of " + ", ".join(FORMATS))
+    try:
+        parsed = parse(args.expression)
+        values = parse_assignments(args.values)
+        root, leaves = evaluate(parsed, values)
+        root.backward()
+    except ExpressionError as e:
+        return fail(str(e))
+    print(f"f = {parsed.text} = {root.data:{args.fmt}}")
+    for name, leaf in leaves.items():
+        print(f"df/d{name} = {leaf.grad:{args.fmt}}")
+    options = dict(
+        fmt=args.fmt,
+        rankdir=args.rankdir,
+        show_local=args.local,
+        show_roles=args.roles,
+        title=f"f = {parsed.text}",
+    )
+    try:
+        if args.output:
+            print(f"wrote {render(root, args.output, **options)}")
+        if args.steps:
+            from .steps import backward_steps
+
+            frames = backward_steps(root, fmt=args.fmt, rankdir=args.rankdir)
+            paths = frames.save(args.steps, format=args.steps_format)
+            print(f"wrote {len(paths)} backward steps to {args.steps}/")
+    except (GraphvizNotFoundError, ValueError, OSError) as e:
+        return fail(str(e))
+    return 0
+
+
+def fail(message: str) -> int:
+    """One line on stderr, no traceback, a non-zero exit status."""
+    print(f"gradtrace: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gradtrace", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("demo", help="run the lecture's worked examples and print their gradients")
-    args = parser.parse_args(argv)
-    if args.command == "demo":
-        demo_chain_rule()
-        print()
-        demo_sigmoid_neuron()
+    demo = sub.add_parser("demo", help="run the lecture's worked examples and draw them")
+    demo.add_argument(
+        "-o",
+        "--output",
+        default="gradtrace-demo",
+        metavar="DIR",
+        help="folder for the pictures and plots (default: ./gradtrace-demo)",
+    )
+    demo.add_argument("--no-train", action="store_true", help="skip the training examples")
+    draw = sub.add_parser(
+        "draw",
+        help="draw an expression's graph after backward",
+        description="Draw an expression's graph after backward. Allowed: numbers, names, "
+        "+ - * / ** (number exponent), unary -, exp log tanh sigmoid relu max. An "
+        "expression that starts with '-' goes after `--`.",
+    )
+    draw.add_argument("expression", help='e.g. "(x + y) * z"')
+    draw.add_argument("values", nargs="*", metavar="name=value", help="e.g. x=-2 y=5 z=-4")
+    draw.add_argument("-o", "--output", metavar="FILE", help=".svg, .png, .pdf or .dot")
+    draw.add_argument("--steps", metavar="DIR", help="also write one picture per backward step")
+    draw.add_argument(
+        "--steps-format",
+        default="svg",
+        choices=["svg", "png"],
+        help="format of the step pictures (default svg)",
+    )
+    draw.add_argument("--fmt", default=".4g", help="number format (default .4g)")
+    draw.add_argument("--rankdir", default="LR", choices=["LR", "RL", "TB", "BT"])
+    draw.add_argument("--local", action="store_true", help="show local gradients on the wires")
+    draw.add_argument("--roles", action="store_true", help="name the gate roles")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "draw":
+        try:
+            format(1.0, args.fmt)
+        except ValueError:
+            return fail(f"--fmt {args.fmt!r} is not a number format (try .4g or .2f)")
+        return cmd_draw(args)
+    demo_chain_rule()
+    print()
+    demo_sigmoid_neuron()
     return 0
 
 

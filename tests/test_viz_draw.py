@@ -1,0 +1,135 @@
+"""viz.draw and viz.render: the lecture's circuit diagrams as Graphviz pictures."""
+
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from autograd import Value
+from viz import GraphvizNotFoundError, draw, render
+
+GREEN = "#2e7d32"
+RED = "#c62828"
+
+needs_dot = pytest.mark.skipif(
+    __import__("shutil").which("dot") is None, reason="Graphviz's dot is not installed"
+)
+
+
+def xyz(backward=True):
+    """The lecture's f(x, y, z) = (x + y) z at x = -2, y = 5, z = -4."""
+    x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
+    q = x + y
+    q.label = "q"
+    f = q * z
+    if backward:
+        f.backward()
+    return f
+
+
+def wires(source):
+    """{wire node id: (green numbers, red numbers)} read back from the DOT text."""
+    out = {}
+    for wid, label in re.findall(r"\t(w\d+(?:_\d+)?) \[label=<(.*?)> shape=plain\]", source):
+        green = re.findall(rf'COLOR="{GREEN}">(.*?)</FONT>', label)
+        red = re.findall(rf'COLOR="{RED}">(.*?)</FONT>', label)
+        out[wid] = (green, red)
+    return out
+
+
+def wire_of(source, name):
+    """The wire leaving the node drawn with `name` (leaf label) or gate op."""
+    nid = re.search(rf'\t(n\d+) \[label="?{re.escape(name)}"? ', source).group(1)
+    return wires(source)["w" + nid[1:]]
+
+
+def test_xyz_dot_carries_the_lecture_numbers_on_the_right_wires():
+    # lecture (003): x wire -2 / -4, y wire 5 / -4, z wire -4 / 3, q wire 3 / -4, f -12 / 1
+    src = draw(xyz()).source
+    assert wire_of(src, "x") == (["-2"], ["-4"])
+    assert wire_of(src, "y") == (["5"], ["-4"])
+    assert wire_of(src, "z") == (["-4"], ["3"])
+    assert wire_of(src, "+") == (["3"], ["-4"])
+    assert wire_of(src, "*") == (["-12"], ["1"])
+
+
+def test_gates_are_circles_and_leaves_are_their_names():
+    src = draw(xyz()).source
+    assert re.search(r'n\d+ \[label="\+" .*shape=circle', src)
+    assert re.search(r'n\d+ \[label="\*" .*shape=circle', src)
+    assert re.search(r"n\d+ \[label=x .*shape=plaintext", src)
+
+
+def test_dot_source_is_the_same_on_every_run():
+    assert draw(xyz()).source == draw(xyz()).source
+
+
+def test_before_backward_only_values_and_a_note():
+    src = draw(xyz(backward=False)).source
+    assert "gradients not computed yet" in src
+    assert RED not in src
+    assert wire_of(src, "x") == (["-2"], [])
+
+
+def test_branch_shows_each_part_and_the_total():
+    # a + a: each branch brings back 1, the wire before the split carries 2 (hand)
+    a = Value(3.0, "a")
+    b = a + a
+    b.backward()
+    w = wires(draw(b).source)
+    assert w["w0"] == (["3"], ["2"])
+    assert w["w0_0"] == (["3"], ["1"]) and w["w0_1"] == (["3"], ["1"])
+
+
+def test_options_local_gradients_roles_format_and_direction():
+    f = xyz()
+    src = draw(f, show_local=True, show_roles=True, fmt=".2f", rankdir="TB").source
+    assert "local -4.00" in src  # d(q*z)/dq = z = -4 (lecture)
+    assert "distributor" in src and "switcher" in src
+    assert "rankdir=TB" in src
+    assert "-12.00" in src
+    with pytest.raises(ValueError, match="rankdir"):
+        draw(f, rankdir="XY")
+
+
+def test_render_dot_needs_no_graphviz(tmp_path, monkeypatch):
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    path = render(xyz(), tmp_path / "g.dot")
+    assert path.read_text().startswith("digraph")
+    with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz"):
+        render(xyz(), tmp_path / "g.svg")
+
+
+def test_render_rejects_an_unknown_suffix(tmp_path):
+    with pytest.raises(ValueError, match=".svg"):
+        render(xyz(), tmp_path / "g.txt")
+
+
+@needs_dot
+def test_svg_output_parses_as_xml(tmp_path):
+    path = render(xyz(), tmp_path / "g.svg")
+    root = ET.parse(path).getroot()
+    assert root.tag.endswith("svg")
+    assert "-12" in path.read_text()
+
+
+@needs_dot
+def test_png_output_has_png_magic_bytes(tmp_path):
+    path = render(xyz(), tmp_path / "g.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@needs_dot
+def test_pdf_output_has_pdf_magic_bytes(tmp_path):
+    assert render(xyz(), tmp_path / "g.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_importing_autograd_imports_neither_viz_nor_graphviz():
+    code = (
+        "import sys, autograd\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('viz', 'graphviz')]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

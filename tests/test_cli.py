@@ -100,3 +100,14 @@ def test_demo_still_prints_the_worked_examples(tmp_path, capsys):
     assert main(["demo", "-o", str(tmp_path / "demo"), "--no-train"]) == 0
     out = capsys.readouterr().out
     assert "df/dx = -4" in out and "0.7310585786" in out
+
+
+def test_draw_steps_writes_one_frame_per_backward_step(tmp_path, capsys):
+    # (x + y) * z: the seed, the * gate, the + gate
+    steps = tmp_path / "steps"
+    argv = ["draw", "(x + y) * z", "x=-2", "y=5", "z=-4", "--steps", str(steps)]
+    if shutil.which("dot") is None:
+        argv += ["--steps-format", "dot"]
+    assert main(argv) == 0
+    assert len(list(steps.iterdir())) == 3
+    assert "wrote 3 backward steps" in capsys.readouterr().out

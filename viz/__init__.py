@@ -4,5 +4,6 @@ viz reads the public node interface only; autograd never imports viz. Importing 
 IPython/Jupyter registers display formatters so a Value or Tensor shows as its graph."""
 
 from .draw import GraphvizNotFoundError, draw, render
+from .steps import BackwardSteps, backward_steps
 
-__all__ = ["GraphvizNotFoundError", "draw", "render"]
+__all__ = ["BackwardSteps", "GraphvizNotFoundError", "backward_steps", "draw", "render"]

@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     draw.add_argument(
         "--steps-format",
         default="svg",
-        choices=["svg", "png"],
+        choices=["svg", "png", "dot"],
         help="format of the step pictures (default svg)",
     )
     draw.add_argument("--fmt", default=".4g", help="number format (default .4g)")

@@ -209,6 +209,8 @@ class Picture:
     def grad_text(self, node: Any, grad: Any, known: bool) -> list[str]:
         if not known:
             return [cell("")]
+        if isinstance(grad, str):  # already written out, e.g. "1 + 1 = 2" in the steps
+            return [cell(grad, RED)]
         if grad is None:
             hint = "grad None" if not node.parents else "grad not kept (retain_grad())"
             return [cell(hint, GREY, 10)]

@@ -1,0 +1,229 @@
+"""`backward_steps`: the backward pass one gate at a time, one picture per step.
+
+The steps are computed by replaying backward on the local gradients each gate recorded at
+forward time, in a fixed topological order (root first): step 0 seeds d root / d root = 1,
+then each gate hands "local x upstream = downstream" to its inputs. The user's `grad`
+attributes are never touched; each frame shows the gradients filled in so far, and a value
+used twice shows its parts adding up ("1 + 1 = 2").
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import graphviz
+
+from .draw import BLUE, Format, Picture, cell, fmt_number, to_bytes, walk
+
+
+@dataclass
+class Step:
+    """One step: the gate processed (None for the seed) and what it handed to each input."""
+
+    index: int
+    gate: Any
+    products: list[tuple[Any, int, float, float, float]]  # (input, k, local, upstream, down)
+    grads: dict[int, float] = field(repr=False)  # running total per node id
+    parts: dict[int, list[float]] = field(repr=False)  # contributions received per node id
+    branch: dict[tuple[int, int, int], float] = field(repr=False)  # (input, gate, k) -> down
+    caption: str = ""
+
+
+class BackwardSteps:
+    """The frames of one backward pass: index it for a Digraph, `save` frames or a GIF."""
+
+    def __init__(self, root: Any, *, fmt: Format = ".4g", rankdir: str = "LR") -> None:
+        self.root = root
+        self.fmt = fmt
+        self.order = walk(root)
+        if any(n.parents and getattr(n, "local_grads", None) is None for n in self.order):
+            raise TypeError(
+                "backward_steps replays the scalar local gradients of Value graphs; Tensor "
+                "gates record vector-Jacobian products instead (draw the Tensor graph)"
+            )
+        self.picture = Picture(root, fmt=fmt, rankdir=rankdir, order=self.order)
+        self.steps = list(self._replay())
+
+    # ------------------------------------------------------------------ the replay
+    def _name(self, node: Any) -> str:
+        if node.label:
+            return node.label
+        if node is self.root:
+            return "f"
+        return f"({node.op})" if node.parents else self.num(node.data)
+
+    def num(self, x: float) -> str:
+        return fmt_number(x, self.fmt)
+
+    def _replay(self) -> Iterator[Step]:
+        root = self.root
+        grads: dict[int, float] = {id(root): 1.0}
+        parts: dict[int, list[float]] = {id(root): [1.0]}
+        branch: dict[tuple[int, int, int], float] = {}
+        yield Step(
+            0,
+            None,
+            [],
+            dict(grads),
+            {k: list(v) for k, v in parts.items()},
+            dict(branch),
+            f"step 0: seed d{self._name(root)}/d{self._name(root)} = 1",
+        )
+        index = 0
+        for gate in reversed(self.order):
+            if not gate.parents:
+                continue
+            index += 1
+            upstream = grads.get(id(gate), 0.0)
+            products = []
+            for k, (parent, local) in enumerate(zip(gate.parents, gate.local_grads, strict=True)):
+                down = local * upstream
+                grads[id(parent)] = grads.get(id(parent), 0.0) + down
+                parts.setdefault(id(parent), []).append(down)
+                branch[(id(parent), id(gate), k)] = down
+                products.append((parent, k, local, upstream, down))
+            said = "; ".join(
+                f"{self._name(p)}: {self.num(lo)} × {self.num(up)} = {self.num(d)}"
+                for p, _, lo, up, d in products
+            )
+            yield Step(
+                index,
+                gate,
+                products,
+                dict(grads),
+                {k: list(v) for k, v in parts.items()},
+                dict(branch),
+                f"step {index}: the {gate.op} gate, local × upstream = downstream: {said}",
+            )
+
+    # ------------------------------------------------------------------ pictures
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __getitem__(self, i: int) -> graphviz.Digraph:
+        return self.digraph(i)
+
+    def __iter__(self) -> Iterator[graphviz.Digraph]:
+        return (self.digraph(i) for i in range(len(self)))
+
+    def digraph(self, i: int) -> graphviz.Digraph:
+        """The picture after step `i`: the gate just processed highlighted, its products
+        written on its input wires, the gradients known so far below the wires."""
+        step = self.steps[i]
+        current = {id(p): (lo, up, d) for p, k, lo, up, d in step.products}
+
+        def grad_of(node: Any) -> tuple[Any, bool]:
+            got = step.parts.get(id(node))
+            if not got:
+                return None, False
+            if len(got) == 1:
+                return got[0], True
+            total = step.grads[id(node)]
+            return " + ".join(self.num(g) for g in got) + f" = {self.num(total)}", True
+
+        def branch_of(node: Any, gate: Any, k: int) -> tuple[Any, bool]:
+            key = (id(node), id(gate), k)
+            return (step.branch[key], True) if key in step.branch else (None, False)
+
+        def wire_extra(node: Any, gate: Any, k: int) -> list[str]:
+            # Every wire keeps a row for the product, so frames keep the same layout.
+            if gate is step.gate and id(node) in current:
+                lo, up, d = next((lo, up, d) for p, kk, lo, up, d in step.products if kk == k)
+                return [cell(f"{self.num(lo)} × {self.num(up)} = {self.num(d)}", BLUE, 10)]
+            return [cell("", size=10)]
+
+        title = f"backward, {i} of {len(self) - 1}"
+        return self.picture.digraph(
+            grad_of,
+            branch_of,
+            notes=[title, step.caption],
+            highlight=step.gate,
+            wire_extra=wire_extra,
+        )
+
+    def svgs(self) -> list[str]:
+        """Every frame as SVG text (needs Graphviz's dot)."""
+        return [to_bytes(self.digraph(i), "svg").decode() for i in range(len(self))]
+
+    def save(self, folder: str | Path, format: str = "svg") -> list[Path]:
+        """Write numbered frames step_00.svg, step_01.svg, ... (or .png / .dot) to `folder`."""
+        if format not in ("svg", "png", "dot"):
+            raise ValueError(f"frames can be svg, png or dot, not {format!r}")
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        width = max(2, len(str(len(self) - 1)))
+        paths = []
+        for i in range(len(self)):
+            path = folder / f"step_{i:0{width}d}.{format}"
+            g = self.digraph(i)
+            path.write_bytes(g.source.encode() if format == "dot" else to_bytes(g, format))
+            paths.append(path)
+        return paths
+
+    def save_gif(self, path: str | Path, seconds_per_step: float = 1.2, dpi: int = 96) -> Path:
+        """An animated GIF of the frames, for slides (Pillow, which matplotlib brings)."""
+        from PIL import Image
+
+        frames = []
+        for i in range(len(self)):
+            g = self.digraph(i)
+            g.attr(dpi=str(dpi), bgcolor="white")
+            frames.append(Image.open(io.BytesIO(to_bytes(g, "png"))).convert("RGB"))
+        width = max(f.width for f in frames)
+        height = max(f.height for f in frames)
+        padded = []
+        for f in frames:
+            canvas = Image.new("RGB", (width, height), "white")
+            canvas.paste(f, (0, 0))
+            padded.append(canvas.convert("P", palette=Image.Palette.ADAPTIVE))
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        padded[0].save(
+            path,
+            save_all=True,
+            append_images=padded[1:],
+            loop=0,
+            duration=int(seconds_per_step * 1000),
+        )
+        return path
+
+    # ------------------------------------------------------------------ Jupyter
+    def widget(self) -> Any:
+        """A slider over the frames (needs ipywidgets)."""
+        import ipywidgets as widgets
+
+        svgs = self.svgs()
+        out = widgets.HTML(svgs[0])
+        slider = widgets.IntSlider(0, 0, len(svgs) - 1, description="step")
+        slider.observe(lambda change: setattr(out, "value", svgs[change["new"]]), "value")
+        return widgets.VBox([slider, out])
+
+    def _repr_html_(self) -> str:
+        """Every frame one under the other (what Jupyter shows without ipywidgets)."""
+        blocks = [
+            f"<div><b>{html.escape(s.caption)}</b><br/>{svg}</div>"
+            for s, svg in zip(self.steps, self.svgs(), strict=True)
+        ]
+        return "".join(blocks)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import HTML, display
+
+        try:
+            display(self.widget())
+        except ImportError:
+            display(HTML(self._repr_html_()))
+
+
+def backward_steps(root: Any, *, fmt: Format = ".4g", rankdir: str = "LR") -> BackwardSteps:
+    """One picture per step of `root`'s backward pass (a seed step, then one per gate).
+
+    `len(steps)` is the number of steps, `steps[i]` the i-th picture (a Digraph);
+    `steps.save(folder)` writes numbered frames, `steps.save_gif(path)` an animation. In
+    Jupyter the steps show as a slider where ipywidgets is installed, else as a list."""
+    return BackwardSteps(root, fmt=fmt, rankdir=rankdir)

@@ -1,6 +1,6 @@
 """gradtrace.nn: modules, layers, losses, optimizers, metrics and data (built on autograd)."""
 
-from . import data, init, metrics, optim
+from . import data, functional, init, metrics, optim
 from .module import Module, ModuleList, ParameterList
 from .scalar_models import MLP, Layer, Neuron
 
@@ -12,6 +12,7 @@ __all__ = [
     "Neuron",
     "ParameterList",
     "data",
+    "functional",
     "init",
     "metrics",
     "optim",

@@ -1,0 +1,455 @@
+"""Activations and losses as functions, PyTorch's `torch.nn.functional` names, on both engines.
+
+Every function takes either
+  - a `Tensor` (or a NumPy array, taken as a constant Tensor), or
+  - Values: one `Value` (or number), a list of them, or a list of such lists (rows),
+and returns the same kind: a Tensor, or a Value / list of Values. The Value path builds the
+graph gate by gate, so a loss on a scalar MLP can be drawn with `viz.draw`.
+
+How the two engines share one formula: Values are held in a NumPy *object* array while a
+formula runs, so `x - t`, `x * 2`, broadcasting and integer-array indexing work on them as
+on a Tensor. The few operations NumPy cannot do on Values (exp, log, relu, sums, ...) go
+through `_Ops` below, the one place that knows which engine it is working with. Each loss
+formula is then written once, in the section "the loss formulas".
+
+Losses take `reduction="mean" | "sum" | "none"` (default "mean", as in PyTorch): the mean or
+sum of the per-element (per-sample, for cross-entropy) losses, or all of them unreduced.
+Everything is stable for logits of +-1000: log-softmax and softplus subtract the maximum
+first (log-sum-exp), and `binary_cross_entropy` clamps its logs at -100 as PyTorch does.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+import autograd
+from autograd import Value, vsum
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "hinge_loss",
+    "l1_loss",
+    "leaky_relu",
+    "log_softmax",
+    "mse_loss",
+    "multilabel_cross_entropy",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "tanh",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+_LOG_FLOOR = -100.0  # PyTorch clamps log(p) in binary_cross_entropy at -100
+_P_FLOOR = math.exp(_LOG_FLOOR)
+
+
+# ================================================================= the two engines, one place
+def _tensor_type():
+    """autograd.Tensor, or None while it does not exist."""
+    return getattr(autograd, "Tensor", None)
+
+
+class _Ops:
+    """What a formula needs beyond NumPy operators, for one engine.
+
+    `wrap` turns the user's input into the working form (a Tensor, or an object array of
+    Values), `unwrap` turns a result back into the user's kind."""
+
+    def __init__(self, tensor: bool, scalar: bool = False):
+        self.tensor = tensor
+        self.scalar = scalar  # the user passed one Value: give one Value back
+
+    # -- elementwise gates: Tensor methods, or the same Value method on every element
+    def exp(self, x):
+        return x.exp() if self.tensor else _each(x, Value.exp)
+
+    def log(self, x):
+        return x.log() if self.tensor else _each(x, Value.log)
+
+    def relu(self, x):
+        return x.relu() if self.tensor else _each(x, Value.relu)
+
+    def sigmoid(self, x):
+        return x.sigmoid() if self.tensor else _each(x, Value.sigmoid)
+
+    def tanh(self, x):
+        return x.tanh() if self.tensor else _each(x, Value.tanh)
+
+    def clamp_min(self, x, low: float):
+        """max(x, low) elementwise; no gradient where the floor is taken."""
+        if not self.tensor:
+            return _each(x, lambda v: v.max(low))
+        keep = x.data >= low
+        return x * keep.astype(np.float64) + np.where(keep, 0.0, low)
+
+    # -- reductions: Tensor methods, or one n-ary "+" gate (vsum) per reduced slice
+    def sum(self, x, axis=None, keepdims=False):
+        if self.tensor:
+            return x.sum(axis=axis, keepdims=keepdims)
+        if axis is None:
+            return vsum(x.ravel())
+        moved = np.moveaxis(x, axis, -1)
+        out = np.empty(moved.shape[:-1], dtype=object)
+        for idx in np.ndindex(out.shape):
+            out[idx] = vsum(moved[idx])
+        if keepdims:
+            return np.expand_dims(out, axis)
+        return out[()] if out.ndim == 0 else out  # one row summed: a Value
+
+    def mean(self, x):
+        return x.mean() if self.tensor else self.sum(x) / x.size
+
+    # -- row-wise (last axis) softmax family
+    def log_softmax(self, x):
+        """x - log sum exp(x) over the last axis, from x - max(x) so e**1000 never appears."""
+        if self.tensor:
+            return x.log_softmax(axis=-1)  # the fused gate: one node, VJP g - softmax * sum g
+        m = data(x).max(axis=-1, keepdims=True)  # a constant: the result does not depend on it
+        return x - (self.log(self.sum(self.exp(x - m), axis=-1, keepdims=True)) + m)
+
+    def softmax(self, x):
+        """e**x / sum e**x over the last axis, from x - max(x) (the lecture's formula)."""
+        if self.tensor:
+            return x.softmax(axis=-1)
+        e = self.exp(x - data(x).max(axis=-1, keepdims=True))
+        return e / self.sum(e, axis=-1, keepdims=True)
+
+    # -- in and out
+    def unwrap(self, out):
+        if self.tensor or not isinstance(out, np.ndarray):
+            return out
+        if self.scalar and out.shape == (1,):
+            return out[0]
+        return out.tolist()
+
+
+def _engine(x, name: str = "input") -> tuple[_Ops, Any]:
+    """The one dispatch: which engine `x` belongs to, and `x` in that engine's working form."""
+    tensor_type = _tensor_type()
+    if tensor_type is not None and isinstance(x, tensor_type):
+        return _Ops(tensor=True), x
+    if isinstance(x, np.ndarray) and x.dtype != object:
+        if tensor_type is None:
+            raise TypeError(f"{name}: NumPy arrays need autograd.Tensor, which is not available")
+        return _Ops(tensor=True), tensor_type(np.asarray(x, dtype=np.float64))
+    if isinstance(x, (Value, int, float)) and not isinstance(x, bool):
+        return _Ops(tensor=False, scalar=True), _values([x], name)
+    if isinstance(x, (list, tuple)):
+        return _Ops(tensor=False), _values(x, name)
+    raise TypeError(
+        f"{name}: expected a Tensor, a Value, or a list of Values, got {type(x).__name__}"
+    )
+
+
+def _values(x, name: str) -> np.ndarray:
+    """A (nested) list of Values and numbers as a rectangular object array of Values."""
+    try:
+        arr = np.array(x, dtype=object)
+    except ValueError:
+        arr = None
+    if arr is None or any(isinstance(v, (list, tuple)) for v in arr.flat):
+        raise ValueError(f"{name}: rows of Values must all have the same length")
+    if arr.size == 0:
+        raise ValueError(f"{name}: is empty")
+    return _each(arr, _as_value)
+
+
+def _as_value(v) -> Value:
+    return v if isinstance(v, Value) else Value(v)
+
+
+def _each(arr: np.ndarray, fn) -> np.ndarray:
+    """fn applied to every element of an object array (keeps the shape)."""
+    out = np.empty(arr.shape, dtype=object)
+    for idx, v in np.ndenumerate(arr):
+        out[idx] = fn(v)
+    return out
+
+
+def data(x) -> np.ndarray:
+    """The forward numbers of a Tensor or an object array of Values, as a float64 array."""
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        return np.vectorize(lambda v: v.data if isinstance(v, Value) else float(v), otypes=[float])(
+            x
+        )
+    return np.asarray(getattr(x, "data", x), dtype=np.float64)
+
+
+def _target(ops: _Ops, target, name: str = "target"):
+    """A target in the working form: numbers as a float array; Values or Tensors kept as they
+    are (so a loss can also be differentiated with respect to its target)."""
+    tensor_type = _tensor_type()
+    if tensor_type is not None and isinstance(target, tensor_type):
+        return target if ops.tensor else np.asarray(target.data, dtype=np.float64)
+    if isinstance(target, Value):
+        return np.array(target, dtype=object)  # 0-d
+    if isinstance(target, (list, tuple)):
+        arr = np.array(target, dtype=object)
+        if any(isinstance(v, Value) for v in arr.flat):
+            if ops.tensor:
+                raise TypeError(f"{name}: Values cannot be the target of a Tensor input")
+            return _values(target, name)
+    try:
+        return np.asarray(target, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected numbers of a regular shape, got {target!r}") from None
+
+
+def _check_same_shape(x, t, name: str = "target") -> None:
+    if np.shape(t) != np.shape(x) and not (np.shape(t) == () and np.shape(x) == (1,)):
+        raise ValueError(
+            f"{name}: shape {tuple(np.shape(t))} does not match input shape {tuple(np.shape(x))}"
+        )
+
+
+def _reduce(ops: _Ops, losses, reduction: str):
+    """The per-element losses, their mean or their sum."""
+    if reduction == "none":
+        return ops.unwrap(losses)
+    if reduction == "sum":
+        return ops.sum(losses)
+    return ops.mean(losses)
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"reduction: expected one of {_REDUCTIONS}, got {reduction!r}")
+
+
+# ================================================================= activations
+def sigmoid(x):
+    """sigmoid(x) = 1 / (1 + e**-x) elementwise (the fused gate, local gradient s(1 - s))."""
+    ops, x = _engine(x)
+    return ops.unwrap(ops.sigmoid(x))
+
+
+def tanh(x):
+    """tanh(x) elementwise (local gradient 1 - tanh**2)."""
+    ops, x = _engine(x)
+    return ops.unwrap(ops.tanh(x))
+
+
+def relu(x):
+    """relu(x) = max(0, x) elementwise (relu'(0) = 0)."""
+    ops, x = _engine(x)
+    return ops.unwrap(ops.relu(x))
+
+
+def leaky_relu(x, negative_slope: float = 0.01):
+    """leaky_relu(x) = x if x > 0 else negative_slope * x (the notes use 0.1; PyTorch 0.01).
+
+    One mul gate by a constant picked from the forward value, so the gradient at 0 is
+    `negative_slope`, as in PyTorch."""
+    ops, x = _engine(x)
+    return ops.unwrap(x * np.where(data(x) > 0, 1.0, float(negative_slope)))
+
+
+def softmax(x, axis: int = -1):
+    """softmax(x)_i = e**x_i / sum_j e**x_j over the last axis (a list of Values is one row)."""
+    ops, x = _engine(x)
+    _check_last_axis(axis, x)
+    return ops.unwrap(ops.softmax(x))
+
+
+def log_softmax(x, axis: int = -1):
+    """log_softmax(x)_i = x_i - log sum_j e**x_j over the last axis, stable for any logits."""
+    ops, x = _engine(x)
+    _check_last_axis(axis, x)
+    return ops.unwrap(ops.log_softmax(x))
+
+
+def _check_last_axis(axis: int, x) -> None:
+    ndim = len(np.shape(x))
+    if axis not in (-1, ndim - 1):
+        raise ValueError(f"axis: only the last axis is supported, got axis={axis} for {ndim}-D")
+
+
+# ================================================================= the loss formulas
+def mse_loss(input, target, reduction: str = "mean"):
+    """Squared error (x - t)**2 per element; the notes' quadratic loss (regression)."""
+    return _elementwise(lambda ops, x, t: (x - t) ** 2, input, target, reduction)
+
+
+def l1_loss(input, target, reduction: str = "mean"):
+    """Absolute error |x - t| per element, as (x - t) * sign(x - t) (gradient 0 at x = t)."""
+
+    def formula(ops, x, t):
+        d = x - t
+        return d * np.sign(data(d))
+
+    return _elementwise(formula, input, target, reduction)
+
+
+def binary_cross_entropy(input, target, reduction: str = "mean"):
+    """BCE on probabilities p: -(t log p + (1 - t) log(1 - p)) per element.
+
+    Each log is clamped at -100, as PyTorch does, so p = 0 or 1 gives a finite loss (100 per
+    wrong certain answer) and a finite gradient. Prefer `binary_cross_entropy_with_logits`."""
+
+    def formula(ops, p, t):
+        _check_range(data(p), 0.0, 1.0, "input", "probabilities")
+        _check_range(data(t), 0.0, 1.0, "target", "probabilities")
+        log_p = ops.log(ops.clamp_min(p, _P_FLOOR))
+        log_not_p = ops.log(ops.clamp_min(1.0 - p, _P_FLOOR))
+        return -(log_p * t + log_not_p * (1.0 - t))
+
+    return _elementwise(formula, input, target, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, reduction: str = "mean"):
+    """BCE of sigmoid(x) against t, from the logit x: softplus(x) - t * x per element.
+
+    Equal to -(t log s + (1 - t) log(1 - s)) with s = sigmoid(x), but finite for any x:
+    softplus(x) = log(1 + e**x) is computed as m + log(e**-m + e**(x - m)), m = max(x, 0).
+    The gradient is sigmoid(x) - t, the lecture's a - y."""
+    return _elementwise(lambda ops, x, t: _softplus(ops, x) - x * t, input, target, reduction)
+
+
+def multilabel_cross_entropy(input, target, reduction: str = "mean", label_reduction: str = "sum"):
+    """Multi-label loss (lecture 13/14): a sigmoid per output and BCE per label, from logits.
+
+    Per sample, J = -sum_m [y_m log a_m + (1 - y_m) log(1 - a_m)] with a = sigmoid(z):
+    `label_reduction="sum"` as in the notes, or "mean" over the labels (PyTorch's
+    multilabel_soft_margin_loss). Then `reduction` over the samples. input (N, C) or (C,)
+    logits, target the same shape of 0/1 labels (several may be 1)."""
+    _check_reduction(reduction)
+    if label_reduction not in ("sum", "mean"):
+        raise ValueError(f"label_reduction: expected 'sum' or 'mean', got {label_reduction!r}")
+    ops, x = _engine(input)
+    t = _target(ops, target)
+    _check_same_shape(x, t)
+    per_label = _softplus(ops, x) - x * t
+    per_sample = ops.sum(per_label, axis=-1)
+    if label_reduction == "mean":
+        per_sample = per_sample / np.shape(x)[-1]
+    return _reduce(ops, per_sample, reduction)
+
+
+def cross_entropy(input, target, reduction: str = "mean"):
+    """Softmax + categorical cross-entropy from logits: -sum_k y_k log softmax(z)_k per row.
+
+    input: logits (N, C), or one row (C,) (a list of C Values). target: class indices (N,)
+    (one int for one row), or one-hot / probability rows of the input's shape. Computed with
+    log-softmax (log-sum-exp), so logits of +-1000 are fine. The gradient is softmax(z) - y,
+    the lecture's delta = a - y. "mean" divides by the number of rows N."""
+    _check_reduction(reduction)
+    ops, z = _engine(input)
+    shape = np.shape(z)
+    log_p = ops.log_softmax(z)
+    t = _target(ops, target)
+    if np.shape(t) == shape:  # one-hot or probability rows
+        losses = -ops.sum(log_p * t, axis=-1)
+    elif np.shape(t) == shape[:-1] or (ops.scalar and np.shape(t) == ()):
+        rows = _class_indices(t, target, shape)
+        losses = -_pick(log_p, rows)
+    else:
+        raise ValueError(
+            f"target: shape {np.shape(t)} fits neither class indices {shape[:-1]} nor "
+            f"one-hot rows {shape} for input of shape {shape}"
+        )
+    return _reduce_rows(ops, losses, reduction)
+
+
+def hinge_loss(input, target, reduction: str = "mean", margin: float = 1.0):
+    """Hinge loss, binary or multi-class, by the target's shape.
+
+    Binary (target shaped like input, labels t in {-1, +1}): max(0, margin - t * y) per
+    element, the lecture's max(0, 1 - t y). Multi-class (input (N, C) scores, target (N,)
+    class indices): the multi-class SVM loss of the cs231n notes (Weston-Watkins),
+    sum_{j != y} max(0, s_j - s_y + margin) per row, not divided by C (PyTorch's
+    multi_margin_loss is this divided by C)."""
+    _check_reduction(reduction)
+    ops, s = _engine(input)
+    t = _target(ops, target)
+    shape = np.shape(s)
+    if np.shape(t) == shape or (ops.scalar and np.shape(t) == ()):
+        if not np.all(np.isin(data(t), (-1.0, 1.0))):
+            raise ValueError(
+                "target: binary hinge loss needs labels -1 or +1 (for class indices, give "
+                f"input of shape (N, C) and target of shape (N,)); got {np.unique(data(t))}"
+            )
+        return _reduce(ops, ops.relu(margin - s * t), reduction)
+    if np.shape(t) != shape[:-1] or len(shape) == 0:
+        raise ValueError(
+            f"target: shape {np.shape(t)} fits neither binary labels {shape} nor class "
+            f"indices {shape[:-1]} for input of shape {shape}"
+        )
+    rows = _class_indices(t, target, shape)
+    correct = _pick(s, rows)
+    if ops.tensor:
+        correct = correct.reshape(*correct.shape, 1)
+    else:
+        correct = np.expand_dims(np.asarray(correct, dtype=object), -1)
+    others = 1.0 - _one_hot_mask(rows, shape)  # the j != y terms
+    losses = ops.sum(ops.relu(s - correct + margin) * others, axis=-1)
+    return _reduce_rows(ops, losses, reduction)
+
+
+def _elementwise(formula, input, target, reduction: str):
+    """Run an elementwise loss formula f(ops, x, t) on either engine and reduce it."""
+    _check_reduction(reduction)
+    ops, x = _engine(input)
+    t = _target(ops, target)
+    _check_same_shape(x, t)
+    if not ops.tensor and np.shape(t) == ():
+        t = np.reshape(t, (1,))
+    return _reduce(ops, formula(ops, x, t), reduction)
+
+
+def _softplus(ops: _Ops, x):
+    """softplus(x) = log(1 + e**x) = m + log(e**-m + e**(x - m)) with m = max(x, 0) a
+    constant: no overflow, and the gradient e**(x-m) / (e**-m + e**(x-m)) = sigmoid(x)."""
+    m = np.maximum(data(x), 0.0)
+    return ops.log(ops.exp(x - m) + np.exp(-m)) + m
+
+
+# ================================================================= helpers for class targets
+def _class_indices(t, raw, shape: tuple) -> tuple:
+    """Validated integer class indices as an index tuple picking one entry per row."""
+    arr = np.asarray(data(t) if isinstance(t, np.ndarray) and t.dtype == object else t)
+    raw_arr = np.asarray(getattr(raw, "data", raw))
+    if raw_arr.dtype.kind not in "iu" and not (
+        raw_arr.dtype.kind == "f" and np.all(arr == np.round(arr))
+    ):
+        raise ValueError(f"target: class indices must be integers, got dtype {raw_arr.dtype}")
+    idx = arr.astype(np.int64)
+    c = shape[-1]
+    bad = (idx < 0) | (idx >= c)
+    if np.any(bad):
+        raise ValueError(
+            f"target: class index {int(idx[bad].flat[0])} is outside [0, {c}) for input of "
+            f"shape {shape} ({c} classes)"
+        )
+    lead = np.indices(idx.shape, sparse=True) if idx.ndim else ()
+    return (*lead, idx)
+
+
+def _pick(x, rows: tuple):
+    """x[i, rows[i]] for every row i (integer-array indexing, on either engine)."""
+    return x[rows]
+
+
+def _one_hot_mask(rows: tuple, shape: tuple) -> np.ndarray:
+    mask = np.zeros(shape)
+    mask[rows] = 1.0
+    return mask
+
+
+def _reduce_rows(ops: _Ops, losses, reduction: str):
+    """Reduce per-row losses; one row of Values gives its loss as one Value, whatever the
+    reduction (PyTorch gives a 0-d tensor for one row, too)."""
+    if isinstance(losses, Value):
+        return losses
+    return _reduce(ops, losses, reduction)
+
+
+def _check_range(values: np.ndarray, low: float, high: float, name: str, what: str) -> None:
+    if np.any(~((values >= low) & (values <= high))):
+        bad = values[~((values >= low) & (values <= high))].flat[0]
+        raise ValueError(f"{name}: {what} must be in [{low:g}, {high:g}], found {bad}")

@@ -111,7 +111,8 @@ class _Ops:
         if self.tensor:
             return x.log_softmax(axis=-1)  # the fused gate: one node, VJP g - softmax * sum g
         m = data(x).max(axis=-1, keepdims=True)  # a constant: the result does not depend on it
-        return x - (self.log(self.sum(self.exp(x - m), axis=-1, keepdims=True)) + m)
+        log_sum_exp = self.log(self.sum(self.exp(x - m), axis=-1, keepdims=True)) + m
+        return x + -log_sum_exp  # negate once per row, not once per element
 
     def softmax(self, x):
         """e**x / sum e**x over the last axis, from x - max(x) (the lecture's formula)."""

@@ -110,7 +110,7 @@ class _Ops:
         """x - log sum exp(x) over the last axis, from x - max(x) so e**1000 never appears."""
         if self.tensor:
             return x.log_softmax(axis=-1)  # the fused gate: one node, VJP g - softmax * sum g
-        m = data(x).max(axis=-1, keepdims=True)  # a constant: the result does not depend on it
+        m = _numbers(x).max(axis=-1, keepdims=True)  # a constant: the result does not depend on it
         log_sum_exp = self.log(self.sum(self.exp(x - m), axis=-1, keepdims=True)) + m
         return x + -log_sum_exp  # negate once per row, not once per element
 
@@ -118,7 +118,7 @@ class _Ops:
         """e**x / sum e**x over the last axis, from x - max(x) (the lecture's formula)."""
         if self.tensor:
             return x.softmax(axis=-1)
-        e = self.exp(x - data(x).max(axis=-1, keepdims=True))
+        e = self.exp(x - _numbers(x).max(axis=-1, keepdims=True))
         return e / self.sum(e, axis=-1, keepdims=True)
 
     # -- in and out
@@ -173,7 +173,7 @@ def _each(arr: np.ndarray, fn) -> np.ndarray:
     return out
 
 
-def data(x) -> np.ndarray:
+def _numbers(x) -> np.ndarray:
     """The forward numbers of a Tensor or an object array of Values, as a float64 array."""
     if isinstance(x, np.ndarray) and x.dtype == object:
         return np.vectorize(lambda v: v.data if isinstance(v, Value) else float(v), otypes=[float])(
@@ -248,7 +248,7 @@ def leaky_relu(x, negative_slope: float = 0.01):
     One mul gate by a constant picked from the forward value, so the gradient at 0 is
     `negative_slope`, as in PyTorch."""
     ops, x = _engine(x)
-    return ops.unwrap(x * np.where(data(x) > 0, 1.0, float(negative_slope)))
+    return ops.unwrap(x * np.where(_numbers(x) > 0, 1.0, float(negative_slope)))
 
 
 def softmax(x, axis: int = -1):
@@ -282,7 +282,7 @@ def l1_loss(input, target, reduction: str = "mean"):
 
     def formula(ops, x, t):
         d = x - t
-        return d * np.sign(data(d))
+        return d * np.sign(_numbers(d))
 
     return _elementwise(formula, input, target, reduction)
 
@@ -294,8 +294,8 @@ def binary_cross_entropy(input, target, reduction: str = "mean"):
     wrong certain answer) and a finite gradient. Prefer `binary_cross_entropy_with_logits`."""
 
     def formula(ops, p, t):
-        _check_range(data(p), 0.0, 1.0, "input", "probabilities")
-        _check_range(data(t), 0.0, 1.0, "target", "probabilities")
+        _check_range(_numbers(p), 0.0, 1.0, "input", "probabilities")
+        _check_range(_numbers(t), 0.0, 1.0, "target", "probabilities")
         log_p = ops.log(ops.clamp_min(p, _P_FLOOR))
         log_not_p = ops.log(ops.clamp_min(1.0 - p, _P_FLOOR))
         return -(log_p * t + log_not_p * (1.0 - t))
@@ -370,10 +370,10 @@ def hinge_loss(input, target, reduction: str = "mean", margin: float = 1.0):
     t = _target(ops, target)
     shape = np.shape(s)
     if np.shape(t) == shape or (ops.scalar and np.shape(t) == ()):
-        if not np.all(np.isin(data(t), (-1.0, 1.0))):
+        if not np.all(np.isin(_numbers(t), (-1.0, 1.0))):
             raise ValueError(
                 "target: binary hinge loss needs labels -1 or +1 (for class indices, give "
-                f"input of shape (N, C) and target of shape (N,)); got {np.unique(data(t))}"
+                f"input of shape (N, C) and target of shape (N,)); got {np.unique(_numbers(t))}"
             )
         return _reduce(ops, ops.relu(margin - s * t), reduction)
     if np.shape(t) != shape[:-1] or len(shape) == 0:
@@ -406,14 +406,14 @@ def _elementwise(formula, input, target, reduction: str):
 def _softplus(ops: _Ops, x):
     """softplus(x) = log(1 + e**x) = m + log(e**-m + e**(x - m)) with m = max(x, 0) a
     constant: no overflow, and the gradient e**(x-m) / (e**-m + e**(x-m)) = sigmoid(x)."""
-    m = np.maximum(data(x), 0.0)
+    m = np.maximum(_numbers(x), 0.0)
     return ops.log(ops.exp(x - m) + np.exp(-m)) + m
 
 
 # ================================================================= helpers for class targets
 def _class_indices(t, raw, shape: tuple) -> tuple:
     """Validated integer class indices as an index tuple picking one entry per row."""
-    arr = np.asarray(data(t) if isinstance(t, np.ndarray) and t.dtype == object else t)
+    arr = np.asarray(_numbers(t) if isinstance(t, np.ndarray) and t.dtype == object else t)
     raw_arr = np.asarray(getattr(raw, "data", raw))
     if raw_arr.dtype.kind not in "iu" and not (
         raw_arr.dtype.kind == "f" and np.all(arr == np.round(arr))

@@ -1,0 +1,90 @@
+"""viz.network: big graphs summarised by module or by depth, arrows coloured by gradient size."""
+
+import re
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import Value, vsum
+from viz import draw
+from viz.draw import walk
+from viz.network import colour, network
+
+nn = pytest.importorskip("nn")
+
+
+def mlp_loss(n_samples=4):
+    model = nn.MLP(2, [3, 3, 1])
+    rng = np.random.default_rng(0)
+    preds = [model([float(a) for a in x]) for x in rng.normal(size=(n_samples, 2))]
+    loss = vsum([(p - 1.0) ** 2 for p in preds])
+    loss.backward()
+    return model, loss
+
+
+def test_scalar_mlp_is_grouped_by_neuron_in_layer_clusters():
+    model, loss = mlp_loss()
+    src = network(loss, model=model).source
+    assert src.count("subgraph cluster_") == 4  # layers.0, layers.1, layers.2, the legend
+    for layer in ("layers.0", "layers.1", "layers.2"):
+        assert f"label={layer}" in src or f'label="{layer}"' in src
+    assert src.count("<B>neurons.") == 7  # 3 + 3 + 1 neurons
+    assert "<B>output</B>" in src  # the loss after the last module
+
+
+def test_arrows_are_coloured_by_gradient_size_with_a_legend():
+    model, loss = mlp_loss()
+    src = network(loss, model=model).source
+    assert "mean |gradient|" in src
+    assert re.search(r"-> u\d+ \[.*color=\"#[0-9a-f]{6}\"", src)
+
+
+def test_colour_scale_runs_from_blue_to_red():
+    assert colour(0.0) == "#313695" and colour(1.0) == "#a50026"
+
+
+def test_without_a_model_the_graph_is_banded_by_depth():
+    x = Value(0.5, "x")
+    h = x
+    for _ in range(100):
+        h = (h * 0.9).tanh()
+    h.backward()
+    src = network(h).source
+    assert "by depth" in src and "depth 0" in src
+
+
+def test_before_backward_the_network_view_says_so():
+    model = nn.MLP(2, [2, 1])
+    out = model([1.0, 2.0])
+    assert "gradients not computed yet" in network(out, model=model).source
+
+
+def test_a_large_graph_switches_to_the_network_view_with_a_note():
+    _, loss = mlp_loss(n_samples=40)
+    g = draw(loss, max_nodes=200)
+    assert "network view" in g.source and "max_nodes=200" in g.source
+
+
+def test_a_graph_of_100k_nodes_gives_dot_source():
+    # the README reports the time; here only that it works
+    model = nn.MLP(16, [32, 32, 1])
+    rng = np.random.default_rng(0)
+    preds = [model([float(a) for a in x]) for x in rng.normal(size=(58, 16))]
+    loss = vsum([(p - 1.0) ** 2 for p in preds])
+    loss.backward()
+    assert len(walk(loss)) > 100_000
+    assert "network view" in draw(loss, model=model).source
+
+
+@pytest.mark.skipif(not hasattr(autograd, "Tensor"), reason="autograd.Tensor not there yet")
+def test_tensor_graph_nodes_show_shape_dtype_and_summaries():
+    Tensor = autograd.Tensor
+    x = Tensor(np.arange(6.0).reshape(2, 3), label="x")
+    w = Tensor(np.full((3, 4), 0.5), requires_grad=True, label="W")
+    loss = (x @ w).sum()
+    loss.backward()
+    src = draw(loss).source
+    assert "(3, 4) float64" in src and "(2, 3) float64" in src
+    assert "norm" in src  # a summary of a 12-element array
+    assert "requires_grad=False" in src  # x has no gradient, and the picture says why

@@ -1,9 +1,32 @@
 """gradtrace.viz: pictures of computation graphs and their gradients (reads autograd nodes).
 
-viz reads the public node interface only; autograd never imports viz. Importing viz inside
-IPython/Jupyter registers display formatters so a Value or Tensor shows as its graph."""
+    draw(root)              the lecture's circuit diagram (a graphviz.Digraph)
+    render(root, path)      .svg / .png / .pdf / .dot by suffix
+    backward_steps(root)    one picture per step of the backward pass
+    network(root, model=m)  the big-graph view: boxes per module, arrows coloured by gradient
+    viz.plots               training plots with matplotlib
 
+viz reads the public node interface only; autograd never imports viz. Importing viz inside
+IPython/Jupyter registers display formatters so a Value or Tensor shows as its graph
+(`%load_ext viz` does the same)."""
+
+from . import jupyter
 from .draw import GraphvizNotFoundError, draw, render
+from .network import network
 from .steps import BackwardSteps, backward_steps
 
-__all__ = ["BackwardSteps", "GraphvizNotFoundError", "backward_steps", "draw", "render"]
+__all__ = [
+    "BackwardSteps",
+    "GraphvizNotFoundError",
+    "backward_steps",
+    "draw",
+    "network",
+    "render",
+]
+
+
+def load_ipython_extension(ip):  # `%load_ext viz`
+    jupyter.register(ip)
+
+
+jupyter.register()

@@ -1,0 +1,92 @@
+"""Jupyter display of Values and Tensors, and the matplotlib training plots."""
+
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from autograd import Value
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="no Graphviz dot")
+
+
+class FakeIPython:
+    """Just what register() touches: IPython's real display formatters."""
+
+    def __init__(self):
+        from IPython.core.formatters import SVGFormatter
+
+        self.display_formatter = type("DF", (), {})()
+        self.display_formatter.formatters = {"image/svg+xml": SVGFormatter()}
+
+
+@needs_dot
+def test_registered_formatter_shows_a_value_as_its_graph():
+    pytest.importorskip("IPython")
+    from viz import jupyter
+
+    ip = FakeIPython()
+    assert jupyter.register(ip)
+    x, y = Value(2.0, "x"), Value(3.0, "y")
+    f = x * y
+    f.backward()
+    svg = ip.display_formatter.formatters["image/svg+xml"](f)
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    jupyter.unregister(ip)
+    assert ip.display_formatter.formatters["image/svg+xml"](f) is None
+
+
+def test_importing_viz_outside_ipython_registers_nothing():
+    code = "import sys, viz\nassert 'IPython' not in sys.modules\n"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_history_plot(tmp_path):
+    from viz.plots import plot_history
+
+    history = {"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.6, 0.4], "accuracy": [0.5, 0.7, 0.9]}
+    fig = plot_history(history, tmp_path / "h.png")
+    assert len(fig.axes) == 2
+    assert (tmp_path / "h.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_decision_boundary_of_a_function(tmp_path):
+    from viz.plots import plot_decision_boundary
+
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    y = np.array([0, 1, 1, 0])
+    fig = plot_decision_boundary(lambda p: p[:, 1] - 0.5, X, y, tmp_path / "b.png", resolution=20)
+    assert fig.axes and (tmp_path / "b.png").exists()
+
+
+def test_decision_boundary_of_a_scalar_mlp():
+    nn = pytest.importorskip("nn")
+    from viz.plots import plot_decision_boundary
+
+    model = nn.MLP(2, [4, 1])
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    y = (X[:, 0] > 0).astype(int)
+    assert plot_decision_boundary(model, X, y, resolution=10).axes
+
+
+def test_confusion_matrix_heat_map_annotates_counts():
+    from viz.plots import plot_confusion_matrix
+
+    fig = plot_confusion_matrix([[5, 1], [2, 7]], class_names=["no", "yes"])
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts == ["5", "1", "2", "7"]
+
+
+def test_gradient_histograms_one_per_layer():
+    nn = pytest.importorskip("nn")
+    from viz.plots import gradients_by_layer, plot_gradient_histograms
+
+    model = nn.MLP(2, [3, 3, 1])
+    out = model([0.5, -1.0])
+    out.backward()
+    groups = gradients_by_layer(model)
+    assert list(groups) == ["layers.0", "layers.1", "layers.2"]
+    assert groups["layers.0"].size == 3 * 3  # 3 neurons x (2 weights + 1 bias)
+    assert len(plot_gradient_histograms(model).axes) == 3

@@ -96,10 +96,16 @@ def test_draw_writes_svg(tmp_path, capsys):
     assert out.read_text().lstrip().startswith("<?xml")
 
 
-def test_demo_still_prints_the_worked_examples(tmp_path, capsys):
-    assert main(["demo", "-o", str(tmp_path / "demo"), "--no-train"]) == 0
+def test_demo_prints_the_worked_examples_and_what_it_wrote(tmp_path, capsys):
+    folder = tmp_path / "demo"
+    assert main(["demo", "-o", str(folder), "--no-train"]) == 0
     out = capsys.readouterr().out
     assert "df/dx = -4" in out and "0.7310585786" in out
+    suffix = "svg" if shutil.which("dot") else "dot"
+    assert (folder / f"xyz.{suffix}").exists()
+    assert (folder / f"sigmoid_neuron.{suffix}").exists()
+    assert len(list((folder / "xyz_steps").iterdir())) == 3
+    assert "wrote demo/xyz_steps" in out
 
 
 def test_draw_steps_writes_one_frame_per_backward_step(tmp_path, capsys):

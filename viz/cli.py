@@ -130,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     demo_chain_rule()
     print()
     demo_sigmoid_neuron()
+    from .demo import run
+
+    run(args.output, train=not args.no_train)
     return 0
 
 

@@ -128,6 +128,7 @@ def group_by_model(order: list[Any], model: Any) -> tuple[dict[int, Unit], list[
             elif (
                 len(node.parents) == 1
                 and _base_op(node.op) in ACTIVATIONS
+                and id(node.parents[0]) in of
                 and of[id(node.parents[0])].key.startswith("m:")
             ):
                 u = of[id(node.parents[0])]  # the activation right after a layer

@@ -47,7 +47,9 @@ def plot_history(history: Mapping[str, Sequence[float]], path: str | Path | None
             ax.plot(epochs, ys, "--" if key.startswith("val") else "-", marker=".", label=key)
         ax.set_xlabel("epoch")
         ax.set_title(title)
-        if title == "loss" and min(min(v) for v in curves.values()) > 0:
+        low = min(min(v) for v in curves.values())
+        high = max(max(v) for v in curves.values())
+        if title == "loss" and low > 0 and high / low > 30:  # log scale for long descents
             ax.set_yscale("log")
         ax.grid(alpha=0.3)
         ax.legend()
@@ -214,7 +216,7 @@ def plot_gradient_histograms(
         ax.hist(v, bins=edges, color="#4575b4")
         zeros = int((groups[name] == 0).sum())
         extra = f", {zeros} exactly 0" if zeros else ""
-        ax.set_ylabel(name, rotation=0, ha="right", va="center")
+        ax.set_ylabel("count")
         ax.set_title(
             f"{name}: {groups[name].size} gradients, median |g| "
             f"{np.median(np.abs(groups[name])):.2e}{extra}",

@@ -156,13 +156,22 @@ def wire_label(above: list[str], below: list[str], vertical: bool) -> str:
         rows.append(f'<TR><TD BORDER="1" SIDES="T" CELLPADDING="2">{below[0]}</TD></TR>')
         rows += [f"<TR><TD>{c}</TD></TR>" for c in below[1:]]
         return f"<{table}{''.join(rows)}</TABLE>>"
-    # A vertical wire (rankdir TB/BT): values on the left, gradients on the right.
+    # A vertical wire (rankdir TB/BT): values on the left, gradients on the right. Both
+    # halves get the same width, so the rule between them is the middle where edges attach.
+    width = max(_text_width(c) for c in above + below) + 8
     left = "<BR/>".join(above)
     right = "<BR/>".join(below)
     return (
-        f'<{table}<TR><TD BORDER="1" SIDES="R" CELLPADDING="3">{left}</TD>'
-        f'<TD BORDER="1" SIDES="L" CELLPADDING="3">{right}</TD></TR></TABLE>>'
+        f'<{table}<TR><TD BORDER="1" SIDES="R" CELLPADDING="3" WIDTH="{width}" '
+        f'ALIGN="RIGHT">{left}</TD><TD BORDER="1" SIDES="L" CELLPADDING="3" WIDTH="{width}" '
+        f'ALIGN="LEFT">{right}</TD></TR></TABLE>>'
     )
+
+
+def _text_width(cell_html: str) -> int:
+    """A generous estimate of a cell's width in points (12 pt Helvetica is ~7 pt a letter)."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", cell_html))
+    return 7 * len(text.strip())
 
 
 class Picture:

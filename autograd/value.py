@@ -14,13 +14,12 @@ side is folded into the gate (x + 1 becomes one "+1" gate, as on the slides).
 from __future__ import annotations
 
 import math
-from numbers import Real
 from collections.abc import Iterable
-from typing import Union
+from numbers import Real
 
 from .engine import _GradMode, backward, topological_order
 
-Number = Union[int, float]
+Number = int | float
 
 
 class Value:
@@ -30,8 +29,14 @@ class Value:
 
     __slots__ = ("data", "grad", "op", "parents", "local_grads", "label", "depth")
 
+    # Tells the engine that `_backward` below is exactly "parent.grad += local * self.grad",
+    # so it may run that line inline (see engine._scalar_pass).
+    _scalar_rule = True
+
     def __init__(self, data: Number, label: str = "") -> None:
-        if isinstance(data, Value):
+        if type(data) is float:  # the common case first: isinstance(x, Real) is slow
+            pass
+        elif isinstance(data, Value):
             data = data.data
         elif not isinstance(data, Real):
             raise TypeError(
@@ -70,8 +75,8 @@ class Value:
             return _node(other.data, "max", (self, other), (0.0, 1.0))
         c = _constant(other, "max")
         if self.data >= c:
-            return _node(self.data, f"max {c:g}", (self,), _ONE)
-        return _node(c, f"max {c:g}", (self,), _ZERO)
+            return _node(self.data, _fmt("max ", c), (self,), _ONE)
+        return _node(c, _fmt("max ", c), (self,), _ZERO)
 
     def __pow__(self, exponent: Number) -> Value:
         """pow gate (number exponent): f = x**n; df/dx = n * x**(n-1)."""
@@ -79,7 +84,9 @@ class Value:
             raise TypeError("pow gate: the exponent must be a plain number, not a Value")
         n = _constant(exponent, "**")
         x = self.data
-        if x < 0 and not float(n).is_integer():
+        if n == 2.0:  # the square, by far the most common power, without calling pow()
+            return _node(x * x, "**2", (self,), (2.0 * x,))
+        if x < 0 and not n.is_integer():
             raise ValueError(f"pow gate: negative input {x} to a non-integer power {n:g}")
         if x == 0 and n < 0:
             raise ZeroDivisionError(f"pow gate: input 0.0 to a negative power {n:g}")
@@ -95,9 +102,7 @@ class Value:
         try:
             out = math.exp(self.data)
         except OverflowError:
-            raise OverflowError(
-                f"exp gate: input {self.data} overflows (e**x > 1.8e308)"
-            ) from None
+            raise OverflowError(f"exp gate: input {self.data} overflows (e**x > 1.8e308)") from None
         return _node(out, "exp", (self,), (out,))
 
     def log(self) -> Value:
@@ -194,7 +199,7 @@ class Value:
     def _backward(self) -> None:
         """Hand this node's gradient to its parents: local gradient x upstream gradient."""
         upstream = self.grad
-        for parent, local in zip(self.parents, self.local_grads):
+        for parent, local in zip(self.parents, self.local_grads, strict=False):
             parent.grad += local * upstream
 
     # ------------------------------------------------------------------ conveniences
@@ -209,6 +214,7 @@ class Value:
 _ONE = (1.0,)
 _ZERO = (0.0,)
 _ONE_ONE = (1.0, 1.0)
+_ONES = [(1.0,) * n for n in range(257)]  # local gradients of an n-ary sum, made once
 _new = object.__new__
 
 
@@ -224,9 +230,11 @@ def _node(data: float, op: str, parents: tuple, local_grads: tuple) -> Value:
         out.local_grads = local_grads
         if len(parents) == 1:
             out.depth = parents[0].depth + 1
-        else:
+        elif len(parents) == 2:
             a, b = parents[0].depth, parents[1].depth
             out.depth = (a if a > b else b) + 1
+        else:
+            out.depth = max([p.depth for p in parents]) + 1
     else:
         out.op = ""
         out.parents = ()
@@ -240,25 +248,24 @@ def vsum(values: Iterable[Value | Number]) -> Value:
 
     Summing n values this way makes one node instead of a chain of n - 1 adds, so a neuron
     with many inputs draws as one sum and stays shallow."""
-    terms = [v if type(v) is Value else Value(v) for v in values]
+    terms = tuple(values)
+    for t in terms:
+        if type(t) is not Value:
+            terms = tuple(v if type(v) is Value else Value(v) for v in terms)
+            break
     if not terms:
         return Value(0.0)
-    out = _new(Value)
-    out.data = math.fsum(t.data for t in terms)
-    out.grad = 0.0
-    out.label = ""
-    if _GradMode.enabled:
-        out.op = "+"
-        out.parents = tuple(terms)
-        out.local_grads = (1.0,) * len(terms)
-        out.depth = max(t.depth for t in terms) + 1
-    else:
-        out.op, out.parents, out.local_grads, out.depth = "", (), (), 0
-    return out
+    n = len(terms)
+    ones = _ONES[n] if n < len(_ONES) else (1.0,) * n
+    return _node(math.fsum([t.data for t in terms]), "+", terms, ones)
 
 
 def _constant(other: object, gate: str) -> float:
     """A plain number on one side of a gate; anything else is a TypeError naming the gate."""
+    if type(other) is float:  # the common cases first: isinstance(x, Real) is slow
+        return other
+    if type(other) is int:
+        return float(other)
     if isinstance(other, Real):
         return float(other)
     raise TypeError(
@@ -268,4 +275,14 @@ def _constant(other: object, gate: str) -> float:
 
 def _fmt(symbol: str, c: float) -> str:
     """The op name of a gate with a folded constant, e.g. "+1", "*-1", "**2"."""
-    return f"{symbol}{c:g}"
+    name = _OP_NAMES[symbol].get(c)
+    return f"{symbol}{c:g}" if name is None else name
+
+
+# The op names with the constants that come up all the time ("*-1", "**2", "+1"), formatted
+# once here, because formatting a float is slower than the rest of a gate put together.
+_COMMON_CONSTANTS = (-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0)
+_OP_NAMES = {
+    symbol: {c: f"{symbol}{c:g}" for c in _COMMON_CONSTANTS}
+    for symbol in ("+", "-", "*", "/", "**", "max ")
+}

@@ -1,19 +1,46 @@
 """gradtrace.nn: modules, layers, losses, optimizers, metrics and data (built on autograd)."""
 
-from . import data, functional, init, metrics, optim
+from . import data, functional, init, metrics, optim, train
+from .layers import (
+    Dropout,
+    Flatten,
+    LeakyReLU,
+    Linear,
+    Maxout,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
 from .module import Module, ModuleList, ParameterList
 from .scalar_models import MLP, Layer, Neuron
+from .train import evaluate, fit, predict
 
 __all__ = [
-    "MLP",
+    "Dropout",
+    "Flatten",
     "Layer",
+    "LeakyReLU",
+    "Linear",
+    "MLP",
+    "Maxout",
     "Module",
     "ModuleList",
     "Neuron",
     "ParameterList",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
     "data",
+    "evaluate",
+    "fit",
     "functional",
     "init",
     "metrics",
     "optim",
+    "predict",
+    "train",
 ]

@@ -16,6 +16,7 @@ Generator) or `seed`: the same seed always builds the same model.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import mul
 from typing import Any
 
 import numpy as np
@@ -72,7 +73,7 @@ class Neuron(Module):
 
     def forward(self, x: Sequence[Value | float]) -> Value:
         _check_inputs("Neuron", x, self.nin)
-        terms = [wi * xi for wi, xi in zip(self._w, x, strict=True)]
+        terms = list(map(mul, self._w, x))  # w_i * x_i: one mul gate each (lengths checked)
         if self._b is not None:
             terms.append(self._b)
         z = vsum(terms)

@@ -88,3 +88,16 @@ def test_tensor_graph_nodes_show_shape_dtype_and_summaries():
     assert "(3, 4) float64" in src and "(2, 3) float64" in src
     assert "norm" in src  # a summary of a 12-element array
     assert "requires_grad=False" in src  # x has no gradient, and the picture says why
+
+
+@pytest.mark.skipif(not hasattr(nn, "Sequential"), reason="nn.Sequential not there yet")
+def test_tensor_model_is_grouped_by_layer_with_coloured_arrows():
+    Tensor = autograd.Tensor
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    x = Tensor(np.random.default_rng(0).normal(size=(5, 4)))
+    loss = nn.functional.cross_entropy(model(x), np.array([0, 1, 2, 0, 1]))
+    loss.backward()
+    src = network(loss, model=model).source
+    assert src.count("Linear") == 2
+    assert "RMS gradient of its parameters" in src
+    assert re.search(r"-> u\d+ \[.*color=\"#[0-9a-f]{6}\"", src)

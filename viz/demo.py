@@ -89,7 +89,7 @@ def moons(out: Writer, plots) -> None:  # noqa: ANN001 - plots is the viz.plots 
     """A scalar MLP (Values) on the moons, trained with hinge loss and SGD."""
     import nn
 
-    X, y = nn.data.make_moons(80, noise=0.1, seed=1)
+    X, y = nn.data.make_moons(60, noise=0.1, seed=1)
     t = 2 * y - 1  # labels -1 / +1 for the hinge loss
     model = nn.MLP(2, [16, 16, 1], seed=0) if _takes_seed(nn.MLP) else nn.MLP(2, [16, 16, 1])
     opt = nn.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
@@ -114,7 +114,7 @@ def moons(out: Writer, plots) -> None:  # noqa: ANN001 - plots is the viz.plots 
         model,
         X,
         y,
-        resolution=45,
+        resolution=36,
         threshold=0.0,
         title="moons: MLP 2-16-16-1",
     )

@@ -212,6 +212,7 @@ def network(
     if rankdir is None:  # modules side by side; a chain of depth bands top to bottom
         rankdir = "LR" if model is not None else "TB"
 
+    proxy: dict[str, float | None] = {}
     flows: dict[tuple[str, str], list[float]] = defaultdict(list)
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for node in order:
@@ -232,6 +233,8 @@ def network(
                 flows[key].append(abs(locals_[k] * node.grad))
             else:
                 m = magnitude(p.grad)
+                if m is None:  # an inner tensor whose gradient was not kept
+                    m = proxy.setdefault(u.key, _params_rms(u))
                 if m is not None:
                     flows[key].append(m)
 
@@ -264,6 +267,11 @@ def network(
     lines.append(f"network view: {len(order)} nodes in {len(units)} boxes, {grouping}")
     if not known:
         lines.append("gradients not computed yet: call backward() first")
+    if any(v is not None for v in proxy.values()):
+        lines.append(
+            "arrows into a Tensor layer: RMS gradient of its parameters (the tensors between "
+            "layers kept no gradient; retain_grad() keeps them)"
+        )
     g.attr(label="\n".join(lines), labelloc="t", labeljust="l", fontsize="12")
 
     ids = {u.key: f"u{i}" for i, u in enumerate(units)}
@@ -301,6 +309,18 @@ def network(
     return g
 
 
+def _params_rms(u: Unit) -> float | None:
+    """The RMS gradient of a unit's parameters: what an arrow into a Tensor layer is coloured
+    by when the tensor it carries did not keep its gradient (no retain_grad())."""
+    import numpy as np
+
+    grads = [np.ravel(np.asarray(p.grad, dtype=np.float64)) for p in u.params if p.grad is not None]
+    if not grads:
+        return None
+    g = np.concatenate(grads)
+    return float(np.sqrt(np.mean(np.square(g)))) if g.size else None
+
+
 def _unit_label(u: Unit, known: bool) -> str:
     name = u.name
     if u.cluster and name.startswith(u.cluster + "."):
@@ -308,7 +328,7 @@ def _unit_label(u: Unit, known: bool) -> str:
     rows = [f"<B>{html.escape(name)}</B>"]
     if u.kind not in ("band", "leaves", "operations"):
         rows.append(f'<FONT COLOR="{GREY}">{html.escape(u.kind)}</FONT>')
-    detail = f"{u.count} nodes"
+    detail = f"{u.count} node{'s' * (u.count != 1)}"
     if u.ops:
         top = sorted(u.ops.items(), key=lambda kv: -kv[1])[:3]
         detail += ": " + ", ".join(f"{html.escape(op)}×{c}" for op, c in top)

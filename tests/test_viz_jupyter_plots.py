@@ -47,8 +47,10 @@ def test_history_plot(tmp_path):
     from viz.plots import plot_history
 
     history = {"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.6, 0.4], "accuracy": [0.5, 0.7, 0.9]}
+    history["time"] = [0.1, 0.2, 0.1]  # fit() records it; not a curve to plot
     fig = plot_history(history, tmp_path / "h.png")
     assert len(fig.axes) == 2
+    assert [line.get_label() for line in fig.axes[1].lines] == ["accuracy"]
     assert (tmp_path / "h.png").read_bytes()[:4] == b"\x89PNG"
 
 

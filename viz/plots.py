@@ -33,9 +33,14 @@ def _finish(fig: Figure, path: str | Path | None) -> Figure:
 
 def plot_history(history: Mapping[str, Sequence[float]], path: str | Path | None = None) -> Figure:
     """Loss curves on the left, accuracy-like curves (values in [0, 1]) on the right, one point
-    per epoch; `val_` keys are drawn dashed next to their training curve."""
+    per epoch; `val_` keys are drawn dashed. fit()'s "lr" and "time" entries are left out."""
     losses = {k: v for k, v in history.items() if "loss" in k and len(v)}
-    scores = {k: v for k, v in history.items() if "loss" not in k and len(v) and k != "lr"}
+    bookkeeping = ("lr", "time", "epoch")  # fit() also records these: not curves to compare
+    scores = {
+        k: v
+        for k, v in history.items()
+        if "loss" not in k and len(v) and k not in bookkeeping and max(v) <= 1 and min(v) >= 0
+    }
     panels = [p for p in (("loss", losses), ("accuracy", scores)) if p[1]]
     if not panels:
         raise ValueError(f"plot_history: nothing to plot in keys {list(history)}")

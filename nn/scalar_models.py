@@ -23,6 +23,7 @@ import numpy as np
 
 from autograd import Value, vsum
 
+from . import functional as F
 from .init import make_rng
 from .module import Module
 
@@ -226,19 +227,9 @@ class MLP(Module):
         if self.head == "sigmoid":
             x = [o.sigmoid() for o in x]
         elif self.head == "softmax":
-            x = softmax(x)
+            x = F.softmax(x)  # stable: the largest score is subtracted first
         return x[0] if len(x) == 1 else x
 
     def extra_repr(self) -> str:
         head = f", head={self.head!r}" if self.head else ""
         return f"{self.nin}, {self.nouts}, activation={self.activation!r}{head}"
-
-
-def softmax(scores: Sequence[Value]) -> list[Value]:
-    """Softmax of a list of Values as a composition of gates, stable for any scores:
-    subtract the largest score (a constant, which changes nothing mathematically), exp,
-    one n-ary sum, one reciprocal, and a mul per output."""
-    m = max(s.data for s in scores)
-    exps = [(s - m).exp() for s in scores]
-    inv_total = vsum(exps).reciprocal()
-    return [e * inv_total for e in exps]

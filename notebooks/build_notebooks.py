@@ -74,6 +74,25 @@ def drop_object_repr(output: nbformat.NotebookNode) -> None:
         del data["text/plain"]
 
 
+def merge_streams(outputs: list) -> list:
+    """Join consecutive stdout/stderr chunks and keep what a terminal would show of each line
+    (the text after its last carriage return), so a progress bar is stored as its final state
+    instead of hundreds of updates."""
+    merged: list = []
+    for output in outputs:
+        if (output.get("output_type") == "stream" and merged
+                and merged[-1].get("output_type") == "stream"
+                and merged[-1]["name"] == output["name"]):
+            merged[-1]["text"] += output["text"]
+        else:
+            merged.append(output)
+    for output in merged:
+        if output.get("output_type") == "stream":
+            lines = output["text"].split("\n")
+            output["text"] = "\n".join(line.rsplit("\r", 1)[-1] for line in lines)
+    return merged
+
+
 def build(source: Path, execute: bool) -> float:
     """Write notebooks/<source stem>.ipynb; execute it in a fresh kernel if asked."""
     nb = nbformat.v4.new_notebook()
@@ -90,6 +109,8 @@ def build(source: Path, execute: bool) -> float:
         seconds = time.perf_counter() - start
         for cell in nb.cells:
             cell.get("metadata", {}).pop("execution", None)
+            if cell.cell_type == "code":
+                cell.outputs = merge_streams(cell.outputs)
             for output in cell.get("outputs", []):
                 drop_object_repr(output)
     target = HERE / f"{source.stem}.ipynb"

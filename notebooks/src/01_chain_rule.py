@@ -11,7 +11,9 @@
 
 # %%
 from autograd import Value
-from viz import draw
+from IPython.display import display
+
+from viz import backward_steps, draw
 
 # %% [markdown]
 # ## Forward pass by hand
@@ -66,7 +68,19 @@ fv.label = "f"
 draw(fv)      # before backward: forward values only (green, above the wires)
 
 # %% [markdown]
-# Now the backward pass. In the picture, gradients appear in red below each wire, as on the
+# ## The backward pass, one gate at a time
+#
+# `backward_steps` replays the backward pass as the slides animate it: first the seed
+# df/df = 1, then each gate, highlighted, hands "local gradient x upstream gradient" to its inputs.
+
+# %%
+steps = backward_steps(fv)
+for step, frame in zip(steps.steps, steps):
+    display(frame)
+assert len(steps) == 3     # the seed, the * gate, the + gate
+
+# %% [markdown]
+# Now the real backward pass. In the picture, gradients appear in red below each wire, as on the
 # slides; `show_local=True` also prints each gate's local gradient (blue) under its input wires,
 # and `show_roles=True` names the add gate's and mul gate's patterns (see notebook 3).
 

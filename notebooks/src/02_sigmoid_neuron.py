@@ -26,7 +26,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from autograd import Value, topological_order
-from viz import draw
+from IPython.display import display
+
+from viz import backward_steps, draw
 
 # %% [markdown]
 # ## Forward pass by hand, one gate at a time
@@ -103,6 +105,16 @@ for v in (W0, X0, W1, X1, W2):
 
 # %%
 draw(f_gates, fmt=".2f")
+
+# %% [markdown]
+# The first steps of the backward pass, as the slides step through them: the seed, then the
+# 1/x, +1, exp and \*-1 gates, each passing local x upstream to its input.
+
+# %%
+steps = backward_steps(f_gates, fmt=".2f")
+for frame in list(steps)[:5]:
+    display(frame)
+print(steps.steps[3].caption)
 
 # %%
 assert abs(f_gates.data - 0.7310585786) < 1e-10

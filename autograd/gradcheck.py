@@ -64,7 +64,9 @@ def _as_float(x: Any, i: int) -> float:
         return x.data
     if isinstance(x, Real):
         return float(x)
-    raise TypeError(f"gradcheck: input {i} must be a Value or a real number, got {type(x).__name__}")
+    raise TypeError(
+        f"gradcheck: input {i} must be a Value or a real number, got {type(x).__name__}"
+    )
 
 
 def _at(fn: Callable[..., Any], values: list[float], i: int, shift: float) -> float:

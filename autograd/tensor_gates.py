@@ -53,8 +53,8 @@ def normalize_axes(axis: int | tuple[int, ...] | None, ndim: int) -> tuple[int, 
 def _expand(g: Array, ctx: tuple, shape: tuple[int, ...]) -> Array:
     """The upstream gradient of a reduction, broadcast back over the reduced axes."""
     axes, keepdims = ctx
-    if not keepdims:
-        g = np.expand_dims(g, axes)
+    if not keepdims and g.ndim:  # put the reduced axes back, with size 1 (a 0-d g needs none)
+        g = g.reshape([1 if d in axes else n for d, n in enumerate(shape)])
     return np.broadcast_to(g, shape)
 
 
@@ -217,7 +217,7 @@ def relu(ctx, x):
 
 def relu_vjp(i, g, out, ctx, x):
     """dx = g where x > 0, else 0 (so relu'(0) = 0)."""
-    return np.where(out > 0, g, 0)
+    return g * (out > 0)
 
 
 # ------------------------------------------------------------ reductions (ctx = axes, keepdims)
@@ -233,15 +233,13 @@ def sum_vjp(i, g, out, ctx, x):
 
 def mean(ctx, x):
     """mean over axes: f = sum(x) / n."""
-    return x.mean(axis=ctx[0], keepdims=ctx[1])
+    out = x.sum(axis=ctx[0], keepdims=ctx[1])
+    return out / (x.size // out.size) if out.size else out * np.nan
 
 
 def mean_vjp(i, g, out, ctx, x):
     """dx = g / n for every element."""
-    n = 1
-    for a in ctx[0]:
-        n *= x.shape[a]
-    return _expand(g / n, ctx, x.shape)
+    return _expand(g / (x.size // out.size if out.size else 1), ctx, x.shape)
 
 
 def max(ctx, x):

@@ -20,7 +20,6 @@ import numpy as np
 
 import nn.functional as F
 from autograd import Tensor, Value
-from nn.scalar_models import softmax
 from viz import draw
 
 rng = np.random.default_rng(0)
@@ -55,7 +54,7 @@ assert np.allclose(delta_chain, a - y, atol=1e-14)
 
 # %%
 zv = [Value(float(v), f"z{i}") for i, v in enumerate(z)]
-J = -softmax(zv)[2].log()
+J = -F.softmax(zv)[2].log()
 J.backward()
 delta_values = np.array([v.grad for v in zv])
 
@@ -93,10 +92,10 @@ assert worst < 1e-14 and np.allclose(zt.grad, [1, -1, 0]) and loss.item() == 200
 
 # %%
 z3 = [Value(v, f"z{i}") for i, v in enumerate([2.0, 1.0, 0.1])]
-J3 = -softmax(z3)[0].log()
+J3 = -F.softmax(z3)[0].log()
 J3.label = "J"
 J3.backward()
-a3 = [s.data for s in softmax([Value(v) for v in (2.0, 1.0, 0.1)])]
+a3 = [s.data for s in F.softmax([Value(v) for v in (2.0, 1.0, 0.1)])]
 print("a - y =", np.round(np.array(a3) - [1, 0, 0], 4), "  grads:", [round(v.grad, 4) for v in z3])
 assert np.allclose([v.grad for v in z3], np.array(a3) - [1, 0, 0], atol=1e-15)
 draw(J3, fmt=".3f")

@@ -5,22 +5,23 @@ The lecture's convolutional layer computes, for each output neuron (j, k) of a f
     z_jk = b + sum_l sum_m w_lm a_(j+l)(k+m)
 
 with the same weights w and bias b for every (j, k) ("shared weights"). Written out for every
-(j, k) at once this is one matrix product: lay each local receptive field out as a row of a
-matrix (im2col: "image to columns"), then multiply by the filters. No Python loop runs over
-pixels: `sliding_window_view` gives every window as a view of the input, and one copy makes
-it a contiguous matrix.
+(j, k) at once this is one matrix product: lay each local receptive field out as a column of
+a matrix (im2col: "image to columns"), then multiply by the filters. No Python loop runs
+over pixels: `sliding_window_view` gives every window as a view of the input, and one copy
+makes it a contiguous matrix, one per image.
 
-    input (N, C, H, W) --im2col--> cols (N*Ho*Wo, C*kh*kw) --@ W^T--> (N, Ho, Wo, O)
+    input (N, C, H, W) --im2col--> cols (N, C*kh*kw, Ho*Wo) --W @--> (N, O, Ho*Wo)
 
-The VJPs run the same picture backwards: dW = g^T @ cols; d cols = g @ W, and col2im adds
-each window's gradient back onto the pixels it came from (a loop over the kh*kw kernel
-offsets, never over pixels: a pixel under several windows gets the sum, "gradients add at
-branches").
+The VJPs run the same picture backwards: dW = sum over images of g @ cols^T; d cols = W^T @ g,
+and col2im adds each window's gradient back onto the pixels it came from (a loop over the
+kh*kw kernel offsets, never over pixels: a pixel under several windows gets the sum,
+"gradients add at branches").
 
-Pooling uses the same windows: max pooling is the max gate (the router) on each window, so
-the gradient goes to the window's arg-max, the first one on ties; average pooling spreads it
-evenly. When the windows tile the input (stride == kernel, no padding) both take a faster
-path that is only a reshape.
+Pooling reads the same windows one kernel offset at a time: the view of the input at offset
+(l, m) holds pixel (l, m) of every window at once. Max pooling is the max gate applied
+offset after offset (keeping the earlier value on a tie), so the gradient goes to each
+window's arg-max, the first one on ties; average pooling adds the views and shares the
+gradient evenly. kh*kw steps over whole arrays, never a step per pixel.
 
 Gates here have the signatures of tensor_gates.py. Their `ctx` is a `Window`: the settings,
 plus what the forward saved for the VJP (PyTorch's `ctx.save_for_backward`), so backward
@@ -29,6 +30,7 @@ does not rebuild the im2col matrix or search the windows again.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -56,143 +58,137 @@ class Window:
         (kh, kw), (sh, sw), (ph, pw) = self.kernel, self.stride, self.padding
         return (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
 
-    @property
-    def tiles(self) -> bool:
-        """True when the windows cut the input into disjoint tiles (stride == kernel, no
-        padding): then im2col is a plain reshape."""
-        return self.stride == self.kernel and self.padding == (0, 0)
+    def padded(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The shape of an NCHW input once padded."""
+        n, c, h, w = shape
+        return n, c, h + 2 * self.padding[0], w + 2 * self.padding[1]
 
 
-# ------------------------------------------------------------ im2col and col2im
-def pad(x: Array, padding: Pair, value: float = 0.0) -> Array:
-    """x with `padding` rows/columns of `value` added on each side of H and W."""
-    ph, pw = padding
+# ------------------------------------------------------------ windows, im2col and col2im
+def pad(x: Array, ctx: Window, value: float = 0.0) -> Array:
+    """x with ctx.padding rows/columns of `value` added on each side of H and W."""
+    ph, pw = ctx.padding
     if ph == 0 and pw == 0:
         return x
     return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
 
 
-def windows(xp: Array, ctx: Window) -> Array:
-    """Every window of a (padded) input as a view: (N, C, Ho, Wo, kh, kw); nothing copied."""
-    (sh, sw) = ctx.stride
-    return sliding_window_view(xp, ctx.kernel, axis=(2, 3))[:, :, ::sh, ::sw]
+def offsets(ctx: Window, out_hw: Pair) -> Iterator[tuple[int, tuple[slice, ...]]]:
+    """For each kernel offset (l, m), numbered l * kw + m: the index of the (padded) input
+    that picks pixel (l, m) of every window at once, an (N, C, Ho, Wo) strided view."""
+    (kh, kw), (sh, sw) = ctx.kernel, ctx.stride
+    ho, wo = out_hw
+    for l in range(kh):
+        for m in range(kw):
+            rows = slice(l, l + sh * (ho - 1) + 1, sh)
+            cols = slice(m, m + sw * (wo - 1) + 1, sw)
+            yield l * kw + m, (slice(None), slice(None), rows, cols)
 
 
-def col2im(dwin: Array, padded_shape: tuple[int, ...], ctx: Window) -> Array:
-    """The adjoint of `windows`: add each window's gradient (N, C, Ho, Wo, kh, kw) back onto
-    the pixels it was read from, and cut the padding off. One step per kernel offset."""
-    (kh, kw), (sh, sw), (ph, pw) = ctx.kernel, ctx.stride, ctx.padding
-    ho, wo = dwin.shape[2:4]
-    dxp = np.zeros(padded_shape, dtype=dwin.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            dxp[:, :, i : i + sh * (ho - 1) + 1 : sh, j : j + sw * (wo - 1) + 1 : sw] += dwin[
-                :, :, :, :, i, j
-            ]
-    return dxp[:, :, ph : padded_shape[2] - ph, pw : padded_shape[3] - pw]
+def im2col(xp: Array, ctx: Window) -> Array:
+    """Every window of a padded input as a column: (N, C*kh*kw, Ho*Wo), contiguous. The
+    window view costs nothing; the one copy lays it out for the matrix product."""
+    sh, sw = ctx.stride
+    win = sliding_window_view(xp, ctx.kernel, axis=(2, 3))[:, :, ::sh, ::sw]
+    n, c, ho, wo, kh, kw = win.shape
+    return np.ascontiguousarray(win.transpose(0, 1, 4, 5, 2, 3)).reshape(n, c * kh * kw, -1)
 
 
-def tile_view(x: Array, ctx: Window) -> Array:
-    """The tiles of x as (N, C, Ho, kh, Wo, kw) (a view, when stride == kernel)."""
-    (kh, kw) = ctx.kernel
-    n, c, h, w = x.shape
-    ho, wo = h // kh, w // kw
-    return x[:, :, : ho * kh, : wo * kw].reshape(n, c, ho, kh, wo, kw)
+def planes(xp: Array, ctx: Window) -> Array:
+    """The windows of a padded input one kernel offset at a time: (kh*kw, N, C, Ho, Wo),
+    where plane l * kw + m holds pixel (l, m) of every window. One contiguous copy."""
+    sh, sw = ctx.stride
+    win = sliding_window_view(xp, ctx.kernel, axis=(2, 3))[:, :, ::sh, ::sw]
+    n, c, ho, wo, kh, kw = win.shape
+    return np.ascontiguousarray(win.transpose(4, 5, 0, 1, 2, 3)).reshape(kh * kw, n, c, ho, wo)
 
 
-def untile(dtiles: Array, x_shape: tuple[int, ...]) -> Array:
-    """The adjoint of `tile_view`: (N, C, Ho, kh, Wo, kw) back to x's shape (rows and
-    columns left over past the last tile get 0)."""
-    n, c, ho, kh, wo, kw = dtiles.shape
-    flat = dtiles.reshape(n, c, ho * kh, wo * kw)
-    if flat.shape == x_shape:
-        return flat
-    dx = np.zeros(x_shape, dtype=dtiles.dtype)
-    dx[:, :, : ho * kh, : wo * kw] = flat
-    return dx
+def col2im(dcols: Array, x_shape: tuple[int, ...], ctx: Window) -> Array:
+    """The adjoint of im2col: add each window's gradient, dcols (N, C, kh*kw, Ho, Wo), back
+    onto the pixels it was read from, and cut the padding off. One step per kernel offset,
+    or, when the windows tile the input (stride == kernel, no padding), a single reshape."""
+    n, c, _, ho, wo = dcols.shape
+    (kh, kw), (ph, pw), (h, w) = ctx.kernel, ctx.padding, x_shape[2:]
+    if ctx.stride == ctx.kernel and ctx.padding == (0, 0):
+        tiles = dcols.reshape(n, c, kh, kw, ho, wo).transpose(0, 1, 4, 2, 5, 3)
+        tiles = tiles.reshape(n, c, ho * kh, wo * kw)
+        if (ho * kh, wo * kw) == (h, w):
+            return tiles
+        dx = np.zeros(x_shape, dtype=dcols.dtype)  # rows and columns no window reached
+        dx[:, :, : ho * kh, : wo * kw] = tiles
+        return dx
+    dxp = np.zeros(ctx.padded(x_shape), dtype=dcols.dtype)
+    for k, where in offsets(ctx, (ho, wo)):
+        dxp[where] += dcols[:, :, k]
+    return dxp[:, :, ph : ph + h, pw : pw + w]
 
 
 # ------------------------------------------------------------ convolution
 def conv(ctx: Window, x: Array, w: Array, b: Array | None = None) -> Array:
     """conv2d: out[n, o, j, k] = b[o] + sum_c,l,m w[o, c, l, m] * xpad[n, c, sj + l, sk + m],
-    computed as im2col(x) @ W^T."""
-    n = x.shape[0]
-    o = w.shape[0]
-    win = windows(pad(x, ctx.padding), ctx)  # (N, C, Ho, Wo, kh, kw)
-    ho, wo = win.shape[2:4]
-    cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, -1)  # the one copy
+    computed as W @ im2col(x), one matrix product per image."""
+    cols = im2col(pad(x, ctx), ctx)  # (N, C*kh*kw, Ho*Wo)
     ctx.saved = cols
-    out = cols @ w.reshape(o, -1).T  # (N*Ho*Wo, O)
+    out = w.reshape(w.shape[0], -1) @ cols  # (N, O, Ho*Wo)
     if b is not None:
-        out += b
-    return out.reshape(n, ho, wo, o).transpose(0, 3, 1, 2)
+        out += b[:, None]
+    return out.reshape(x.shape[0], w.shape[0], *ctx.out_size(*x.shape[2:]))
 
 
 def conv_vjp(i: int, g: Array, out: Array, ctx: Window, x: Array, w: Array, b=None) -> Array:
-    """dx = col2im(g @ W), dW = g^T @ cols, db = g summed over N, Ho, Wo."""
+    """dx = col2im(W^T @ g), dW = sum over images of g @ cols^T, db = g summed over N, Ho, Wo."""
     if i == 2:
         return g.sum(axis=(0, 2, 3))
-    o = w.shape[0]
-    g2 = g.transpose(0, 2, 3, 1).reshape(-1, o)  # (N*Ho*Wo, O), rows in im2col's order
+    n, o = g.shape[:2]
+    g3 = g.reshape(n, o, -1)  # (N, O, Ho*Wo)
     if i == 1:
-        return (g2.T @ ctx.saved).reshape(w.shape)
-    n, c, h, wd = x.shape
-    ho, wo = g.shape[2:]
-    dcols = (g2 @ w.reshape(o, -1)).reshape(n, ho, wo, c, *ctx.kernel)
-    (ph, pw) = ctx.padding
-    return col2im(dcols.transpose(0, 3, 1, 2, 4, 5), (n, c, h + 2 * ph, wd + 2 * pw), ctx)
+        return (g3 @ ctx.saved.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
+    dcols = w.reshape(o, -1).T @ g3  # (N, C*kh*kw, Ho*Wo)
+    c, (kh, kw) = x.shape[1], ctx.kernel
+    return col2im(dcols.reshape(n, c, kh * kw, *g.shape[2:]), x.shape, ctx)
 
 
 # ------------------------------------------------------------ pooling
 def maxpool(ctx: Window, x: Array) -> Array:
-    """max_pool2d: out[n, c, j, k] = the largest value of window (j, k) (padding is -inf)."""
-    n, c = x.shape[:2]
-    if ctx.tiles:
-        t = tile_view(x, ctx)
-        flat = t.transpose(0, 1, 2, 4, 3, 5).reshape(*t.shape[:3], t.shape[4], -1)
-    else:
-        win = windows(pad(x, ctx.padding, -np.inf), ctx)
-        flat = win.reshape(*win.shape[:4], -1)  # copies: windows overlap
-    arg = flat.argmax(axis=-1)  # the first maximum of each window
+    """max_pool2d: out[n, c, j, k] = the largest value of window (j, k) (padding is -inf),
+    as a chain of max gates over the kernel offsets; the arg-max is saved for the VJP."""
+    p = planes(pad(x, ctx, -np.inf), ctx)  # (kh*kw, N, C, Ho, Wo)
+    best, arg = p[0].copy(), np.zeros(p.shape[1:], dtype=np.int16)
+    for k in range(1, len(p)):
+        larger = p[k] > best  # strictly: on a tie the earlier (first) offset keeps it
+        np.maximum(best, p[k], out=best)
+        arg += larger * (np.int16(k) - arg)  # arg = k where larger (branch-free: faster)
     ctx.saved = arg
-    return np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+    return best
 
 
 def maxpool_vjp(i: int, g: Array, out: Array, ctx: Window, x: Array) -> Array:
     """dx = g at each window's arg-max (the first one on ties), 0 elsewhere; a pixel that is
-    the arg-max of several overlapping windows gets the sum."""
-    (kh, kw) = ctx.kernel
+    the arg-max of several overlapping windows gets the sum. (col2im, one offset at a time,
+    without building the (N, C, kh*kw, Ho, Wo) gradient first.)"""
     arg = ctx.saved
-    dflat = np.zeros((*arg.shape, kh * kw), dtype=g.dtype)
-    np.put_along_axis(dflat, arg[..., None], g[..., None], axis=-1)
-    dwin = dflat.reshape(*arg.shape, kh, kw)  # (N, C, Ho, Wo, kh, kw)
-    if ctx.tiles:
-        return untile(dwin.transpose(0, 1, 2, 4, 3, 5), x.shape)
-    (ph, pw) = ctx.padding
-    n, c, h, w = x.shape
-    return col2im(dwin, (n, c, h + 2 * ph, w + 2 * pw), ctx)
+    dxp = np.zeros(ctx.padded(x.shape), dtype=g.dtype)
+    disjoint = all(s >= k for s, k in zip(ctx.stride, ctx.kernel, strict=True))
+    for k, where in offsets(ctx, g.shape[2:]):
+        if disjoint:  # no pixel is in two windows: write instead of add
+            np.multiply(arg == k, g, out=dxp[where])
+        else:
+            dxp[where] += (arg == k) * g
+    (ph, pw), (h, w) = ctx.padding, x.shape[2:]
+    return dxp[:, :, ph : ph + h, pw : pw + w]
 
 
 def avgpool(ctx: Window, x: Array) -> Array:
     """avg_pool2d: out[n, c, j, k] = the mean of window (j, k) (padding counts as 0, as
     PyTorch's default count_include_pad=True)."""
-    if ctx.tiles:
-        return tile_view(x, ctx).mean(axis=(3, 5))
-    return windows(pad(x, ctx.padding), ctx).mean(axis=(4, 5))
+    return planes(pad(x, ctx), ctx).mean(axis=0)
 
 
 def avgpool_vjp(i: int, g: Array, out: Array, ctx: Window, x: Array) -> Array:
     """dx = g / (kh * kw) on every pixel of the window (summed where windows overlap)."""
-    (kh, kw) = ctx.kernel
-    share = g / (kh * kw)
-    if ctx.tiles:
-        n, c, ho, wo = g.shape
-        return untile(np.broadcast_to(share[:, :, :, None, :, None], (n, c, ho, kh, wo, kw)),
-                      x.shape)  # fmt: skip
-    dwin = np.broadcast_to(share[..., None, None], (*g.shape, kh, kw))
-    (ph, pw) = ctx.padding
-    n, c, h, w = x.shape
-    return col2im(dwin, (n, c, h + 2 * ph, w + 2 * pw), ctx)
+    kk = ctx.kernel[0] * ctx.kernel[1]
+    share = (g / kk)[:, :, None]
+    return col2im(np.broadcast_to(share, (*g.shape[:2], kk, *g.shape[2:])), x.shape, ctx)
 
 
 GATES: dict[str, Gate] = {

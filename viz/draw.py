@@ -266,7 +266,8 @@ class Picture:
         lines = [self.title] if self.title else []
         lines += notes or []
         if lines:
-            g.attr(label="\n".join(lines), labelloc="t", labeljust="l", fontsize="12")
+            # "\l" ends a left-justified line in DOT
+            g.attr(label="".join(line + "\\l" for line in lines), labelloc="t", fontsize="12")
         into, out = self.ports
         add_node, add_edge = fast_writers(g)
         for i, node in enumerate(self.order):

@@ -272,7 +272,8 @@ def network(
             "arrows into a Tensor layer: RMS gradient of its parameters (the tensors between "
             "layers kept no gradient; retain_grad() keeps them)"
         )
-    g.attr(label="\n".join(lines), labelloc="t", labeljust="l", fontsize="12")
+    # "\l" ends a left-justified line in DOT
+    g.attr(label="".join(line + "\\l" for line in lines), labelloc="t", fontsize="12")
 
     ids = {u.key: f"u{i}" for i, u in enumerate(units)}
     clusters: dict[str | None, list[Unit]] = defaultdict(list)

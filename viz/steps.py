@@ -137,14 +137,31 @@ class BackwardSteps:
                 return [cell(f"{self.num(lo)} × {self.num(up)} = {self.num(d)}", BLUE, 10)]
             return [cell("", size=10)]
 
-        title = f"backward, {i} of {len(self) - 1}"
         return self.picture.digraph(
             grad_of,
             branch_of,
-            notes=[title, step.caption],
+            notes=self._caption_lines(step),
             highlight=step.gate,
             wire_extra=wire_extra,
         )
+
+    def _caption_lines(self, step: Step) -> list[str]:
+        """The caption, one product per line, padded to the same number of lines in every
+        frame so the graph keeps its place from frame to frame (an animation does not jump)."""
+        n = len(self) - 1
+        if step.gate is None:
+            lines = [f"backward, step 0 of {n}: the seed", self.steps[0].caption.split(": ")[1]]
+        else:
+            lines = [
+                f"backward, step {step.index} of {n}: the {step.gate.op} gate",
+                "local × upstream = downstream:",
+            ]
+            lines += [
+                f"    {self._name(p)}: {self.num(lo)} × {self.num(up)} = {self.num(d)}"
+                for p, _, lo, up, d in step.products
+            ]
+        most = 2 + max(len(s.products) for s in self.steps)
+        return lines + [" "] * (most - len(lines))
 
     def svgs(self) -> list[str]:
         """Every frame as SVG text (needs Graphviz's dot)."""

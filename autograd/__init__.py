@@ -6,7 +6,7 @@ from .conv_gates import avg_pool2d, conv2d, max_pool2d
 from .engine import is_grad_enabled, no_grad, topological_order
 from .gradcheck import GradcheckError, gradcheck
 from .tensor import Tensor, concatenate, stack
-from .value import Value, vsum
+from .value import Value, linear, vsum
 
 __all__ = [
     "AnomalyError",
@@ -19,6 +19,7 @@ __all__ = [
     "detect_anomaly",
     "gradcheck",
     "is_grad_enabled",
+    "linear",
     "max_pool2d",
     "no_grad",
     "stack",

@@ -5,9 +5,12 @@
     MLP(nin, nouts)      layers in a row, the last one linear, then an optional head
                          -> a Value when there is one output, else a list
 
-A neuron's weighted sum is one n-ary "+" node (`vsum`), so it draws as a single sum and the
-graph stays shallow. Weights carry labels ("w0", "w1", ..., "b"; inside an MLP prefixed with
-the layer and neuron, "L1.n0.w0") so a picture of the graph names them.
+A neuron's weighted sum w.x + b is one fused "linear" gate (local gradients x_i for w_i, w_i
+for x_i, 1 for b): one node per neuron, so graphs stay small and training is fast. With
+`fused=False` it is drawn gate by gate instead, one mul gate per weight and one n-ary "+"
+(`vsum`), as on the slides; both give the same numbers. Weights carry labels ("w0", "w1",
+..., "b"; inside an MLP prefixed with the layer and neuron, "L1.n0.w0") so a picture of the
+graph names them.
 
 Weights start as U(-1, 1) and biases as 0, as in micrograd, drawn from `rng` (a NumPy
 Generator) or `seed`: the same seed always builds the same model.
@@ -21,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Value, vsum
+from autograd import Value, linear, vsum
 
 from . import functional as F
 from .init import make_rng
@@ -58,8 +61,10 @@ class Neuron(Module):
         rng: np.random.Generator | None = None,
         seed: int | None = None,
         label: str = "",
+        fused: bool = True,
     ) -> None:
         super().__init__()
+        self.fused = fused
         if nin < 1:
             raise ValueError(f"Neuron: nin must be at least 1, got {nin}")
         self.nin = nin
@@ -74,10 +79,17 @@ class Neuron(Module):
 
     def forward(self, x: Sequence[Value | float]) -> Value:
         _check_inputs("Neuron", x, self.nin)
-        terms = list(map(mul, self._w, x))  # w_i * x_i: one mul gate each (lengths checked)
-        if self._b is not None:
-            terms.append(self._b)
-        z = vsum(terms)
+        return self._fire(x)
+
+    def _fire(self, x: Sequence[Value | float]) -> Value:
+        """act(w.x + b) for inputs already checked (a Layer checks them once for all neurons)."""
+        if self.fused:
+            z = linear(self._w, x, self._b)  # one "linear" gate: sum_i w_i x_i + b
+        else:
+            terms = list(map(mul, self._w, x))  # w_i * x_i: one mul gate each
+            if self._b is not None:
+                terms.append(self._b)
+            z = vsum(terms)  # and one n-ary "+"
         act = self.activation
         if act == "tanh":
             return z.tanh()
@@ -117,6 +129,7 @@ class Layer(Module):
         rng: np.random.Generator | None = None,
         seed: int | None = None,
         label: str = "",
+        fused: bool = True,
     ) -> None:
         super().__init__()
         if nout < 1:
@@ -125,12 +138,13 @@ class Layer(Module):
         self.nin, self.nout = nin, nout
         self.activation = _check_activation(activation)
         self.neurons = [
-            Neuron(nin, activation, bias, rng=rng, label=f"{label}n{j}.") for j in range(nout)
+            Neuron(nin, activation, bias, rng=rng, label=f"{label}n{j}.", fused=fused)
+            for j in range(nout)
         ]
 
     def forward(self, x: Sequence[Value | float]) -> list[Value]:
         _check_inputs("Layer", x, self.nin)
-        return [n(x) for n in self.neurons]
+        return [n._fire(x) for n in self.neurons]
 
     def set_weights(self, weight: Any, bias: Any = None) -> Layer:
         """Set the weights from an array of shape (nout, nin), as a Linear's weight, and the
@@ -169,6 +183,7 @@ class MLP(Module):
         *,
         rng: np.random.Generator | None = None,
         seed: int | None = None,
+        fused: bool = True,
     ) -> None:
         super().__init__()
         nouts = [int(n) for n in nouts]
@@ -190,6 +205,7 @@ class MLP(Module):
                 bias,
                 rng=rng,
                 label=f"L{i + 1}.",
+                fused=fused,
             )
             for i in range(len(nouts))
         ]

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain text bar: readable in terminals and in stored notebook outputs
 
 from autograd import Tensor, Value, no_grad
 

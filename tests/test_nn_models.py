@@ -81,12 +81,28 @@ def test_neuron_weights_are_labelled_for_graphs():
     assert MLP(2, [2, 1], seed=0).layers[1].neurons[0].w[1].label == "L2.n0.w1"
 
 
-def test_neuron_is_one_sum_node_before_its_activation():
+def test_neuron_is_one_linear_gate_before_its_activation():
     n = Neuron(3, activation="tanh", seed=0)
     out = n([1.0, 2.0, 3.0])
     assert out.op == "tanh"
     (z,) = out.parents
-    assert z.op == "+" and len(z.parents) == 4
+    assert z.op == "linear" and z.parents == (*n.w, n.b)  # numbers are folded in
+    assert z.local_grads == (1.0, 2.0, 3.0, 1.0)
+
+
+def test_unfused_neuron_draws_mul_gates_and_one_sum_with_the_same_numbers():
+    fused, unfused = Neuron(3, seed=0), Neuron(3, seed=0, fused=False)
+    x = [Value(1.0), Value(-2.0), Value(0.5)]
+    a, b = fused(x), unfused(x)
+    (z,) = b.parents
+    assert z.op == "+" and [p.op for p in z.parents] == ["*", "*", "*", ""]
+    a.backward()
+    grads = [v.grad for v in [*fused.parameters(), *x]]
+    for v in x:
+        v.grad = 0.0
+    b.backward()
+    assert a.data == pytest.approx(b.data, abs=1e-15)
+    assert grads == pytest.approx([v.grad for v in [*unfused.parameters(), *x]], abs=1e-15)
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from autograd import Value, no_grad, vsum
+from autograd import Value, linear, no_grad, vsum
 
 
 def test_add_gate_distributes_gradient_equally():
@@ -168,3 +168,29 @@ def test_vsum_is_one_add_gate_with_every_input_as_parent():
     assert total.op == "+" and len(total.parents) == 6
     assert total.data == 31.0
     assert [x.grad for x in xs] == [0.0, 2.0, 4.0, 6.0, 8.0]
+
+
+def test_linear_gate_matches_mul_gates_and_a_sum():
+    ws = [Value(0.5), Value(-1.5), Value(2.0)]
+    xs = [Value(1.0), Value(3.0), 4.0]  # a plain number among the inputs is folded in
+    b = Value(0.25)
+    fused = linear(ws, xs, b)
+    fused.backward()
+    fused_grads = [v.grad for v in ws + xs[:2] + [b]]
+    assert fused.op == "linear" and len(fused.parents) == 6  # 3 weights, 2 Value inputs, bias
+    for v in ws + xs[:2] + [b]:
+        v.grad = 0.0
+    by_gates = vsum([w * x for w, x in zip(ws, xs, strict=True)] + [b])
+    by_gates.backward()
+    assert fused.data == by_gates.data == 0.5 - 4.5 + 8.0 + 0.25
+    assert fused_grads == [v.grad for v in ws + xs[:2] + [b]] == [1.0, 3.0, 4.0, 0.5, -1.5, 1.0]
+
+
+def test_linear_gate_checks_lengths():
+    with pytest.raises(ValueError, match="linear gate: 2 weights but 3 inputs"):
+        linear([Value(1.0), Value(2.0)], [1.0, 2.0, 3.0])
+
+
+def test_one_over_x_is_just_the_reciprocal_gate():
+    x = Value(4.0)
+    assert (1 / x).op == "1/x" and (1 / x).parents == (x,)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import GradcheckError, Value, gradcheck
+from autograd import GradcheckError, Value, gradcheck, linear
 
 anywhere = st.floats(-5, 5)
 positive = st.floats(0.05, 5)
@@ -96,3 +96,12 @@ def test_composed_expression_matches_finite_differences():
 
     assert gradcheck(f, 0.7, -1.3, 2.1)
     assert math.isfinite(f(Value(0.7), Value(-1.3), Value(2.1)).data)
+
+
+@settings(max_examples=40, deadline=None)
+@given(w=st.lists(anywhere, min_size=3, max_size=3), x=st.lists(anywhere, min_size=3, max_size=3))
+def test_linear_gate_matches_finite_differences(w, x):
+    def f(w0, w1, w2, x0, x1, x2, b):
+        return linear([w0, w1, w2], [x0, x1, x2], b)
+
+    assert gradcheck(f, *w, *x, 0.3)

@@ -120,7 +120,8 @@ def test_two_two_two_network_first_update():
     }  # fmt: skip
     for k, value in expected.items():
         assert w[k].data == pytest.approx(value, abs=1e-8), f"w{k}"
-    # Exact float64; the notes print 0.291027924 from rounded intermediates.
+    # Exact float64. The notes print 0.291027924: their source updates w5..w8 first and uses
+    # the new w5, w7 for the hidden gradients (notebook 04 reproduces that to nine digits).
     after, _ = _two_two_two(w)
     assert after.data == pytest.approx(0.2910277737, abs=1e-9)
 

@@ -126,7 +126,7 @@ Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.25, seed=0, stratify=y)
 mean, std = Xtr.mean(), Xtr.std()
 Xtr, Xte = (Xtr - mean) / std, (Xte - mean) / std
 fig, axes = plt.subplots(1, 10, figsize=(10, 1.3))
-for ax, image, label in zip(axes, Xtr[:10], ytr[:10]):
+for ax, image, label in zip(axes, Xtr[:10], ytr[:10], strict=True):
     ax.imshow(image.reshape(8, 8), cmap="gray_r")
     ax.set_title(str(label))
     ax.set_axis_off()

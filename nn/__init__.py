@@ -1,6 +1,7 @@
 """gradtrace.nn: modules, layers, losses, optimizers, metrics and data (built on autograd)."""
 
 from . import data, functional, init, metrics, optim, train
+from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .layers import (
     Dropout,
     Flatten,
@@ -18,12 +19,15 @@ from .scalar_models import MLP, Layer, Neuron
 from .train import evaluate, fit, predict
 
 __all__ = [
+    "AvgPool2d",
+    "Conv2d",
     "Dropout",
     "Flatten",
     "Layer",
     "LeakyReLU",
     "Linear",
     "MLP",
+    "MaxPool2d",
     "Maxout",
     "Module",
     "ModuleList",

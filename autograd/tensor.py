@@ -224,7 +224,7 @@ class Tensor:
                     f"one has shape {self.shape}; pass a gradient of shape {self.shape}, "
                     f"e.g. backward(np.ones({self.shape}))"
                 )
-            seed = np.ones_like(self.data)
+            seed = np.ones(self.data.shape, self.data.dtype)
         else:
             seed = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
             if seed.shape != self.shape:
@@ -258,7 +258,10 @@ class Tensor:
 
     def _backward(self) -> None:
         """Hand this tensor's gradient to each parent that needs one: the gate's VJP, summed
-        back to the parent's shape, then accumulated. The gradient is then dropped."""
+        back to the parent's shape, then accumulated. The gradient is then dropped.
+
+        No copies: a VJP's result is a new array, taken over by the parent as it is. Only
+        `g` itself (the add gate passes it straight on) goes to one parent uncopied."""
         g = self.grad
         if not self._retain:
             self.grad = None
@@ -267,20 +270,20 @@ class Tensor:
         parents = self.parents
         vjp, out, ctx, site = self._vjp, self.data, self._ctx, self._site
         xs = [p.data for p in parents]
-        handed = self._retain  # may a parent take `g` itself, without a copy?
+        handed = self._retain  # is `g` already held by someone (this node, or a parent)?
         for i, p in enumerate(parents):
             if not p.requires_grad:
                 continue
             gi = vjp(i, g, out, ctx, *xs)
-            if gi is g:
-                if handed:
-                    gi = g.copy()
-                handed = True
             x = xs[i]
             if gi.shape != x.shape:
                 gi = gates.unbroadcast(gi, x.shape)
             if gi.dtype != x.dtype:
                 gi = gi.astype(x.dtype)
+            if gi is g:
+                if handed:
+                    gi = g.copy()
+                handed = True
             if site is not None:
                 check_backward(self.op, i, gi, site)
             if p.grad is None and p.parents:  # the common case, inlined: an inner parent
@@ -403,6 +406,48 @@ def _binary(name: str, a: Tensor, b: Tensor) -> Tensor:
     return _finish(out, forward(None, a.data, b.data), name, (a, b), needed, vjp, None)
 
 
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x @ weight.T + bias as one fused gate (what nn.Linear runs): weight is (out, in) and
+    bias (out,), as in PyTorch; x is (..., in). Same values and gradients as the three gates
+    @, T and +, with one node and no unbroadcasting."""
+    out_features, in_features = weight.shape
+    if x.shape[-1:] != (in_features,) or (bias is not None and bias.shape != (out_features,)):
+        got = "no bias" if bias is None else f"bias {bias.shape}"
+        raise ValueError(
+            f"linear: input {x.shape} does not fit weight {weight.shape} "
+            f"(expected (..., {in_features})) and {got} (expected ({out_features},))"
+        )
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    return _nary("linear", inputs, None)
+
+
+def cross_entropy(logits: Tensor, target: np.ndarray, reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy of `logits` (..., C) against integer class indices `target`
+    (...), as one fused gate: log-softmax, the pick of each row's target and the reduction
+    ("mean", "sum" or "none") in one node, whose VJP is (softmax - onehot) / n."""
+    target = np.asarray(target)
+    shape, c = logits.shape, logits.shape[-1] if logits.ndim else 0
+    if logits.ndim == 0 or target.shape != shape[:-1] or target.dtype.kind not in "iu":
+        raise ValueError(
+            f"cross_entropy: expected integer class indices of shape {shape[:-1]} "
+            f"for logits of shape {shape}, got {target.dtype} of shape {target.shape}"
+        )
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"reduction: expected 'mean', 'sum' or 'none', got {reduction!r}")
+    # one pass checks both ends: as unsigned numbers, negative indices become huge
+    if target.size and target.astype(np.uint64, copy=False).max() >= c:
+        bad = target[(target < 0) | (target >= c)].flat[0]
+        raise ValueError(
+            f"target: class index {int(bad)} is outside [0, {c}) for input of "
+            f"shape {shape} ({c} classes)"
+        )
+    if target.ndim == 1:
+        index = (np.arange(len(target)), target)
+    else:
+        index = (*np.indices(target.shape, sparse=True), target)
+    return _unary("cross_entropy", logits, gates.Targets(index, reduction))
+
+
 def _index_part(p: Any) -> Any:
     """Tensors inside an index become integer arrays (Tensors hold floats)."""
     if isinstance(p, Tensor):
@@ -437,9 +482,13 @@ def _lift_all(tensors: Sequence[ArrayLike], name: str) -> list[Tensor]:
     return [_lift(t, like) for t in tensors]
 
 
-def _nary(name: str, ts: list[Tensor], ctx: Any) -> Tensor:
+def _nary(name: str, ts: Sequence[Tensor], ctx: Any) -> Tensor:
+    """Apply a gate with any number of inputs."""
     forward, vjp = _GATES[name]
     out = _new(Tensor)
-    out.depth = 1 + max(t.depth for t in ts)
-    needed = any(t.requires_grad for t in ts)
+    depth, needed = 0, False
+    for t in ts:
+        depth = t.depth if t.depth > depth else depth
+        needed = needed or t.requires_grad
+    out.depth = depth + 1
     return _finish(out, forward(ctx, *[t.data for t in ts]), name, tuple(ts), needed, vjp, ctx)

@@ -25,16 +25,17 @@ Array = np.ndarray
 # ------------------------------------------------------------ unbroadcasting (the one place)
 def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
     """Sum `grad` back to `shape`: over the leading axes broadcasting added, and over every
-    axis where the input had size 1. The adjoint of NumPy broadcasting."""
+    axis where the input had size 1. The adjoint of NumPy broadcasting. The result is a new
+    array (never a view), so a leaf can keep it as its gradient without a copy."""
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
-    axes = tuple(range(extra)) + tuple(
-        extra + d for d, n in enumerate(shape) if n == 1 and grad.shape[extra + d] != 1
-    )
-    if axes:
-        grad = grad.sum(axis=axes)
-    return grad.reshape(shape)
+    if extra:
+        grad = grad.sum(axis=tuple(range(extra)))
+    ones = tuple(d for d, n in enumerate(shape) if n == 1 and grad.shape[d] != 1)
+    if ones:
+        grad = grad.sum(axis=ones, keepdims=True)
+    return grad if type(grad) is np.ndarray else np.asarray(grad)  # a full sum is a NumPy scalar
 
 
 def normalize_axes(axis: int | tuple[int, ...] | None, ndim: int) -> tuple[int, ...]:
@@ -117,8 +118,10 @@ def matmul(ctx, a, b):
     try:
         return a @ b
     except ValueError:
-        raise ValueError(f"matmul gate: cannot multiply shapes {a.shape} @ {b.shape}: "
-                         f"{_matmul_mismatch(a.shape, b.shape)}") from None
+        raise ValueError(
+            f"matmul gate: cannot multiply shapes {a.shape} @ {b.shape}: "
+            f"{_matmul_mismatch(a.shape, b.shape)}"
+        ) from None
 
 
 def _matmul_mismatch(a: tuple[int, ...], b: tuple[int, ...]) -> str:
@@ -286,6 +289,59 @@ def log_softmax_vjp(i, g, out, ctx, x):
     return g - np.exp(out) * g.sum(axis=ctx, keepdims=True)
 
 
+# ------------------------------------------------------------ fused layer and loss gates
+def linear(ctx, x, w, b=None):
+    """linear (fused, nn.Linear's gate): f = x @ w^T + b, one node instead of @, T and +."""
+    out = x @ w.T
+    return out if b is None else out + b
+
+
+def linear_vjp(i, g, out, ctx, x, w, b=None):
+    """dx = g @ w, dw = g^T @ x, db = g summed over the rows (x's leading axes flattened)."""
+    if i == 0:
+        return g @ w
+    if g.ndim != 2:  # one row, or a batch of matrices: lay the rows out as a matrix
+        g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+    return g.T @ x if i == 1 else g.sum(axis=0)
+
+
+class Targets:
+    """cross_entropy's ctx: where the targets are (`index`, one (row, class) pick per row),
+    the `reduction`, and the softmax the forward pass computed, kept for the VJP (as
+    PyTorch's ctx.save_for_backward would)."""
+
+    __slots__ = ("index", "reduction", "probs")
+
+    def __init__(self, index: tuple, reduction: str) -> None:
+        self.index, self.reduction, self.probs = index, reduction, None
+
+
+def cross_entropy(ctx, x):
+    """cross_entropy (fused, from logits x (..., C), class indices in ctx): per row
+    f = -log softmax(x)[y] = log sum e**x - x[y], from x - max(x); then mean, sum or none."""
+    shifted = x - x.max(axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    total = e.sum(axis=-1, keepdims=True)
+    ctx.probs = e / total
+    losses = np.log(total[..., 0]) - shifted[ctx.index]
+    if ctx.reduction == "none":
+        return losses
+    total = losses.sum()
+    return total / (losses.size or np.nan) if ctx.reduction == "mean" else total
+
+
+def cross_entropy_vjp(i, g, out, ctx, x):
+    """dx = (softmax(x) - onehot(y)) * g per row (/ n rows for the mean): the lecture's a - y."""
+    if ctx.reduction == "none":
+        dx = ctx.probs * g[..., None]
+    else:
+        if ctx.reduction == "mean":
+            g = g / (ctx.probs[..., 0].size or 1)
+        dx = ctx.probs * g
+    dx[ctx.index] -= g
+    return dx
+
+
 # ------------------------------------------------------------ shape gates
 def reshape(ctx, x):
     """reshape (ctx = new shape): f = the same numbers, laid out in a new shape."""
@@ -330,9 +386,7 @@ def index_vjp(i, g, out, ctx, x):
 def is_basic_index(index: Any) -> bool:
     """True for ints, slices, None and Ellipsis: they never pick an element twice."""
     parts = index if isinstance(index, tuple) else (index,)
-    return all(
-        isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts
-    )
+    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
 
 
 def concatenate(ctx, *xs):
@@ -385,6 +439,8 @@ GATES: dict[str, Gate] = {
     "max": Gate(max, max_vjp),
     "softmax": Gate(softmax, softmax_vjp),
     "log_softmax": Gate(log_softmax, log_softmax_vjp),
+    "linear": Gate(linear, linear_vjp),
+    "cross_entropy": Gate(cross_entropy, cross_entropy_vjp),
     "reshape": Gate(reshape, reshape_vjp),
     "transpose": Gate(transpose, transpose_vjp),
     "index": Gate(index, index_vjp),

@@ -339,22 +339,33 @@ def cross_entropy(input, target, reduction: str = "mean"):
     (one int for one row), or one-hot / probability rows of the input's shape. Computed with
     log-softmax (log-sum-exp), so logits of +-1000 are fine. The gradient is softmax(z) - y,
     the lecture's delta = a - y. "mean" divides by the number of rows N."""
+    tensor_type = _tensor_type()
+    if tensor_type and isinstance(input, tensor_type) and _is_class_index(target, input.shape):
+        return autograd.tensor.cross_entropy(input, target, reduction)  # the fused gate
     _check_reduction(reduction)
     ops, z = _engine(input)
     shape = np.shape(z)
-    log_p = ops.log_softmax(z)
     t = _target(ops, target)
     if np.shape(t) == shape:  # one-hot or probability rows
-        losses = -ops.sum(log_p * t, axis=-1)
+        losses = -ops.sum(ops.log_softmax(z) * t, axis=-1)
     elif np.shape(t) == shape[:-1] or (ops.scalar and np.shape(t) == ()):
         rows = _class_indices(t, target, shape)
-        losses = -_pick(log_p, rows)
+        if ops.tensor:  # one fused gate: log-softmax, pick, reduce; its VJP is softmax - onehot
+            return autograd.tensor.cross_entropy(z, rows[-1], reduction)
+        losses = -_pick(ops.log_softmax(z), rows)
     else:
         raise ValueError(
             f"target: shape {np.shape(t)} fits neither class indices {shape[:-1]} nor "
             f"one-hot rows {shape} for input of shape {shape}"
         )
     return _reduce_rows(ops, losses, reduction)
+
+
+def _is_class_index(target, shape: tuple) -> bool:
+    """Is `target` an integer array with one class index per row of an input of `shape`?"""
+    return (
+        isinstance(target, np.ndarray) and target.dtype.kind in "iu" and target.shape == shape[:-1]
+    )
 
 
 def hinge_loss(input, target, reduction: str = "mean", margin: float = 1.0):

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Tensor, Value
+from autograd.tensor import linear
 
 from . import functional as F
 from . import init as nn_init
@@ -76,8 +77,7 @@ class Linear(Module):
             raise ValueError(
                 f"{self!r}: expected input of shape (..., {self.in_features}), got shape {x.shape}"
             )
-        out = x @ self.weight.T
-        return out if self.bias is None else out + self.bias
+        return linear(x, self.weight, self.bias)  # one fused gate: x @ weight.T + bias
 
     def extra_repr(self) -> str:
         bias = "" if self.bias is not None else ", bias=False"

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from autograd import Tensor, concatenate, stack
+from autograd.tensor import cross_entropy, linear
 
 SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
 NONEMPTY = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
@@ -101,6 +102,25 @@ def _softmax(method):
     return make
 
 
+def _linear(draw):
+    """x (..., in) @ w.T + b, with or without the bias; x 1-D, 2-D or a batch of matrices."""
+    n_in, n_out = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    lead = draw(st.sampled_from([(), (3,), (2, 3)]))
+    arrays = [values(draw, (*lead, n_in)), values(draw, (n_out, n_in))]
+    if draw(st.booleans()):
+        arrays.append(values(draw, (n_out,)))
+    return (lambda *ts: linear(*ts)), arrays
+
+
+def _cross_entropy(draw):
+    """Logits (..., C) against class indices (...), every reduction."""
+    shape = draw(NONEMPTY)
+    x = values(draw, shape, -5, 5)
+    classes = hnp.arrays(np.int64, shape[:-1], elements=st.integers(0, shape[-1] - 1))
+    target, reduction = draw(classes), draw(st.sampled_from(["mean", "sum", "none"]))
+    return (lambda t: cross_entropy(t, target, reduction)), [x]
+
+
 def _reshape(draw):
     x = values(draw, draw(SHAPES))
     target = draw(st.sampled_from([(-1,), tuple(reversed(x.shape)), (1, x.size)]))
@@ -167,6 +187,8 @@ CASES = {
     "max": _reduction("max", distinct),
     "softmax": _softmax("softmax"),
     "log_softmax": _softmax("log_softmax"),
+    "linear": _linear,
+    "cross_entropy": _cross_entropy,
     "reshape": _reshape,
     "transpose": _transpose,
     "index": _index,

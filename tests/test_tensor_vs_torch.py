@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from autograd import Tensor, concatenate, stack
+from autograd.tensor import cross_entropy, linear
 from autograd.tensor_gates import GATES
 
 rng = np.random.default_rng(7)
@@ -34,6 +35,12 @@ CASES = {
     "max": (lambda a: a.max(axis=-1), lambda t, a: a.amax(dim=-1), [A]),
     "softmax": (lambda a: a.softmax(axis=0), lambda t, a: a.softmax(0), [A * 300]),
     "log_softmax": (lambda a: a.log_softmax(), lambda t, a: a.log_softmax(-1), [A * 300]),
+    "linear": (lambda x, w, b: linear(x, w, b[0, :3]),
+               lambda t, x, w, b: t.nn.functional.linear(x, w, b[0, :3]), [A, A, B]),  # fmt: skip
+    "cross_entropy": (lambda a: cross_entropy(a * 300, IDX[:3]) + cross_entropy(a, IDX[:3], "sum"),
+                      lambda t, a: t.nn.functional.cross_entropy(a * 300, t.from_numpy(IDX[:3]))
+                      + t.nn.functional.cross_entropy(a, t.from_numpy(IDX[:3]), reduction="sum"),
+                      [A]),  # fmt: skip
     "reshape": (lambda a: a.reshape(2, 6), lambda t, a: a.reshape(2, 6), [A]),
     "transpose": (lambda a: a.T, lambda t, a: a.T, [A]),
     "index": (lambda a: a[IDX, 1:] + a[MASK].sum() + a[-1, 1:],

@@ -281,11 +281,12 @@ def _check_labels(name: str, y) -> np.ndarray:
 
 
 def _check_xy(X, y) -> tuple[np.ndarray, np.ndarray]:
-    """X as a 2-D float array without NaN or inf, y as an array with as many rows."""
+    """X as an array of samples (rows, or images (N, C, H, W)) without NaN or inf, y as an
+    array with as many rows."""
     X = np.asarray(X)
     y = np.asarray(y)
-    if X.ndim != 2:
-        raise ValueError(f"X: expected shape (n_samples, n_features), got shape {X.shape}")
+    if X.ndim < 2:
+        raise ValueError(f"X: expected shape (n_samples, n_features, ...), got shape {X.shape}")
     if X.dtype.kind in "fc" and not np.all(np.isfinite(X)):
         raise ValueError("X: contains NaN or infinity")
     if y.ndim == 0 or y.shape[0] != X.shape[0]:

@@ -167,11 +167,16 @@ class Softmax(Module):
 
 
 class Flatten(Module):
-    """Reshape (batch, d1, d2, ...) to (batch, d1 * d2 * ...)."""
+    """Flatten the dimensions from `start_dim` on: (N, C, H, W) -> (N, C*H*W) by default."""
+
+    def __init__(self, start_dim: int = 1) -> None:
+        super().__init__()
+        self.start_dim = start_dim
 
     def forward(self, x: Any) -> Tensor:
         x = _as_tensor(x)
-        return x.reshape(x.shape[0], -1)
+        start = self.start_dim % x.ndim if x.ndim else 0
+        return x.reshape(*x.shape[:start], -1)
 
 
 class Dropout(Module):

@@ -239,10 +239,14 @@ def _in_out_features(model: Module) -> tuple[int | None, int | None]:
         return model.nin, model.nout
     if hasattr(model, "nin"):  # Neuron
         return model.nin, 1
-    sized = [m for m in model.modules() if hasattr(m, "in_features")]
+    sized = [m for m in model.modules() if hasattr(m, "in_features") or hasattr(m, "in_channels")]
     if not sized:
         return None, None
-    return sized[0].in_features, sized[-1].out_features
+    last = sized[-1]
+    n_out = getattr(last, "out_features", None)
+    if hasattr(sized[0], "in_channels"):  # a conv net reads (N, C, H, W): C is checked
+        return None, n_out
+    return sized[0].in_features, n_out
 
 
 def _check_data(model: Module, X: Any, y: Any, x_name: str, y_name: str):
@@ -252,16 +256,24 @@ def _check_data(model: Module, X: Any, y: Any, x_name: str, y_name: str):
     if X.dtype.kind not in "iufb":
         raise ValueError(f"{x_name}: expected numbers, got an array of dtype {X.dtype}")
     X = X.astype(np.float64, copy=False)
-    if X.ndim != 2:
-        raise ValueError(f"{x_name}: expected shape (n_samples, n_features), got {X.shape}")
+    if X.ndim < 2:
+        raise ValueError(
+            f"{x_name}: expected shape (n_samples, n_features) or (n_samples, C, H, W), "
+            f"got {X.shape}"
+        )
+    channels = next((m.in_channels for m in model.modules() if hasattr(m, "in_channels")), None)
+    if channels is not None and X.ndim == 4 and X.shape[1] != channels:
+        raise ValueError(
+            f"{x_name}: the model expects {channels} input channels, got shape {X.shape}"
+        )
     if len(y) != len(X):
         raise ValueError(f"{y_name}: {len(y)} labels for {len(X)} rows of {x_name}")
     if len(X) == 0:
         raise ValueError(f"{x_name}: no samples")
     bad = ~np.isfinite(X)
     if bad.any():
-        row, col = np.argwhere(bad)[0]
-        raise ValueError(f"{x_name}: contains NaN or inf (first at row {row}, column {col})")
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"{x_name}: contains NaN or inf (first at index {first})")
     if y.dtype.kind not in "iufb":
         raise ValueError(f"{y_name}: expected numeric labels, got an array of dtype {y.dtype}")
     if y.dtype.kind == "f" and not np.isfinite(y).all():
@@ -269,7 +281,7 @@ def _check_data(model: Module, X: Any, y: Any, x_name: str, y_name: str):
             f"{y_name}: contains NaN or inf (first at row {np.argwhere(~np.isfinite(y))[0][0]})"
         )
     n_in, n_out = _in_out_features(model)
-    if n_in is not None and X.shape[1] != n_in:
+    if n_in is not None and (X.ndim != 2 or X.shape[1] != n_in):
         raise ValueError(
             f"{x_name}: the model expects {n_in} features per row, got {X.shape[1]} "
             f"({x_name} has shape {X.shape})"

@@ -215,3 +215,33 @@ def test_digits_mlp_reaches_97_percent_on_a_held_out_quarter():
         progress=False,
     )
     assert history["val_accuracy"][-1] >= 0.97
+
+
+def test_fit_trains_a_conv_net_on_images_directly():
+    from nn.conv import Conv2d, MaxPool2d
+    from nn.layers import Flatten
+
+    X, y = load_digits()
+    images = (X / 16.0).reshape(-1, 1, 8, 8)[:300]
+    model = Sequential(
+        Conv2d(1, 4, 3, padding=1, seed=0), ReLU(), MaxPool2d(2), Flatten(), Linear(64, 10, seed=1)
+    )
+    opt = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    history = fit(model, F.cross_entropy, images, y[:300], epochs=3, optimizer=opt, seed=0,
+                  progress=False)  # fmt: skip
+    assert history["loss"][-1] < history["loss"][0]
+    with pytest.raises(ValueError, match="expects 1 input channels"):
+        fit(model, F.cross_entropy, np.zeros((4, 3, 8, 8)), y[:4], epochs=1, progress=False)
+    with pytest.raises(ValueError, match=r"NaN or inf \(first at index \(0, 0, 1, 2\)\)"):
+        bad = images[:4].copy()
+        bad[0, 0, 1, 2] = np.nan
+        fit(model, F.cross_entropy, bad, y[:4], epochs=1, progress=False)
+
+
+def test_flatten_keeps_dimensions_before_start_dim():
+    from autograd import Tensor
+    from nn.layers import Flatten
+
+    x = Tensor(np.zeros((2, 3, 4, 5)))
+    assert Flatten()(x).shape == (2, 60)
+    assert Flatten(start_dim=2)(x).shape == (2, 3, 20)

@@ -101,3 +101,16 @@ def test_tensor_model_is_grouped_by_layer_with_coloured_arrows():
     assert src.count("Linear") == 2
     assert "RMS gradient of its parameters" in src
     assert re.search(r"-> u\d+ \[.*color=\"#[0-9a-f]{6}\"", src)
+
+
+def test_the_output_box_holds_the_root_not_the_first_parameterless_layer():
+    from autograd import Tensor
+    from viz.network import group_by_model
+
+    model = nn.Sequential(nn.Linear(4, 4, seed=0), nn.Sigmoid(), nn.Linear(4, 1, seed=1))
+    x = Tensor(np.ones((2, 4)))
+    glue = (model[0](x).sigmoid().exp() * 2.0).exp()  # gates of no module, between layers
+    loss = (model[2](glue) ** 2).sum()
+    of, _ = group_by_model(walk(loss), model)
+    assert of[id(loss)].name == "output"
+    assert of[id(glue)].name.startswith("ops ")

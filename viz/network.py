@@ -152,11 +152,14 @@ def group_by_model(order: list[Any], model: Any) -> tuple[dict[int, Unit], list[
                 if id(p) in link:
                     link[find(id(p))] = find(id(n))
         names: dict[int, Unit] = {}
+        root = order[-1]  # `order` lists parents first, so the root comes last
+        if id(root) in link:
+            names[find(id(root))] = unit("ops:0", "output", "operations")
         for n in rest:
             r = find(id(n))
             if r not in names:
-                k = len(names)
-                names[r] = unit(f"ops:{k}", "output" if k == 0 else f"ops {k}", "operations")
+                k = len(names) if id(root) in link else len(names) + 1
+                names[r] = unit(f"ops:{k}", f"ops {k}", "operations")
             of[id(n)] = names[r]
     return of, list(units.values())
 

@@ -3,9 +3,10 @@
 Writes into one folder (default ./gradtrace-demo):
 - the (x+y)z and sigmoid-neuron circuits (SVG and PNG), their backward steps (numbered SVG
   frames and an animated GIF), and a roles/local-gradients version of the neuron;
-- a scalar MLP on the moons: loss curve, decision boundary, network view, gradient histograms;
-- a Tensor classifier on the 8x8 digits: curves, confusion matrix, network view, gradient
-  histograms (when nn has Linear, Sequential and fit).
+- micrograd's demo, a scalar MLP on the moons: loss curve, decision boundary, network view,
+  gradient histograms;
+- a Tensor classifier 64-128-64-10 on the 8x8 digits: curves, confusion matrix, network view,
+  gradient histograms.
 """
 
 from __future__ import annotations
@@ -86,25 +87,31 @@ def circuits(out: Writer) -> None:
 
 
 def moons(out: Writer, plots) -> None:  # noqa: ANN001 - plots is the viz.plots module
-    """A scalar MLP (Values) on the moons, trained with hinge loss and SGD."""
+    """micrograd's demo: a scalar MLP 2-16-16-1 (Values) on 100 moons points, hinge loss +
+    1e-4 sum w^2, full-batch SGD with lr 1.0 - 0.9 k/100, 100 steps."""
     import nn
 
-    X, y = nn.data.make_moons(60, noise=0.1, seed=1)
-    t = 2 * y - 1  # labels -1 / +1 for the hinge loss
-    model = nn.MLP(2, [16, 16, 1], seed=0) if _takes_seed(nn.MLP) else nn.MLP(2, [16, 16, 1])
-    opt = nn.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    X, y = nn.data.make_moons(100, noise=0.1, seed=0)
+    t = [float(v) for v in 2 * y - 1]  # labels -1 / +1 for the hinge loss
+    rows = [[float(a), float(b)] for a, b in X]
+    model = nn.MLP(2, [16, 16, 1], activation="relu", seed=0)
+    params = model.parameters()
+    opt = nn.optim.SGD(params, lr=1.0)
     history: dict[str, list[float]] = {"loss": [], "accuracy": []}
-    for _ in range(30):
-        scores = [model([float(a) for a in row]) for row in X]
-        loss = nn.functional.hinge_loss(scores, t.astype(float))
+    for k in range(100):
+        opt.lr = 1.0 - 0.9 * k / 100
+        scores = [model(r) for r in rows]
+        # l2_penalty is (1/2) sum w^2, so 2e-4 of it is micrograd's 1e-4 sum w^2
+        loss = nn.functional.hinge_loss(scores, t) + 2e-4 * nn.optim.l2_penalty(params)
         opt.zero_grad()
         loss.backward()
         opt.step()
         history["loss"].append(loss.data)
-        history["accuracy"].append(float(np.mean(np.sign([s.data for s in scores]) == t)))
+        history["accuracy"].append(float(np.mean([(s.data > 0) == (ti > 0) for s, ti in
+                                                  zip(scores, t, strict=True)])))  # fmt: skip
     print(
-        f"  moons MLP 2-16-16-1: loss {history['loss'][-1]:.3f}, "
-        f"accuracy {history['accuracy'][-1]:.2f} after 30 steps"
+        f"  moons MLP 2-16-16-1 (micrograd's demo): loss {history['loss'][-1]:.3f}, "
+        f"accuracy {history['accuracy'][-1]:.2f} after 100 steps"
     )
     out.figure("moons_history.png", "moons loss curve", plots.plot_history, history)
     out.figure(
@@ -114,7 +121,7 @@ def moons(out: Writer, plots) -> None:  # noqa: ANN001 - plots is the viz.plots 
         model,
         X,
         y,
-        resolution=36,
+        resolution=60,
         threshold=0.0,
         title="moons: MLP 2-16-16-1",
     )
@@ -130,37 +137,38 @@ def moons(out: Writer, plots) -> None:  # noqa: ANN001 - plots is the viz.plots 
 
 
 def digits(out: Writer, plots) -> None:  # noqa: ANN001
-    """A Tensor classifier 64-32-10 on the 8x8 digits, trained with fit()."""
+    """A Tensor classifier 64-128-64-10 on the 8x8 digits, trained with fit()."""
     import nn
-
-    needed = ("Linear", "Sequential", "ReLU", "fit")
-    missing = [n for n in needed if not hasattr(nn, n)]
-    if missing:
-        print(f"  digits: skipped (nn has no {', '.join(missing)} yet)")
-        return
     from autograd import Tensor
 
     X, y = nn.data.load_digits()
-    X = X / 16.0
-    split = nn.data.train_test_split if hasattr(nn.data, "train_test_split") else None
-    if split is not None:
-        X_train, X_test, y_train, y_test = split(X, y, test_size=0.25, seed=0)
-    else:
-        X_train, X_test, y_train, y_test = X[:1350], X[1350:], y[:1350], y[1350:]
-    model = nn.Sequential(nn.Linear(64, 32, seed=0), nn.ReLU(), nn.Linear(32, 10, seed=1))
+    X_train, X_test, y_train, y_test = nn.data.train_test_split(
+        X, y, test_size=0.25, seed=1, stratify=y
+    )
+    mean, std = X_train.mean(axis=0), X_train.std(axis=0) + 1e-8  # from the training part only
+    X_train, X_test = (X_train - mean) / std, (X_test - mean) / std
+    model = nn.Sequential(
+        nn.Linear(64, 128, seed=0),
+        nn.ReLU(),
+        nn.Linear(128, 64, seed=1),
+        nn.ReLU(),
+        nn.Linear(64, 10, seed=2),
+    )
+    opt = nn.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4)
     history = nn.fit(
         model,
         nn.functional.cross_entropy,
         X_train,
         y_train,
-        epochs=12,
+        epochs=15,
         batch_size=32,
-        optimizer=nn.optim.Adam(model.parameters(), lr=0.01),
+        optimizer=opt,
+        scheduler=nn.optim.CosineAnnealingLR(opt, T_max=15),
         validation=(X_test, y_test),
         seed=0,
         progress=False,
     )
-    print(f"  digits 64-32-10: validation accuracy {history['val_accuracy'][-1]:.3f}")
+    print(f"  digits 64-128-64-10: held-out accuracy {history['val_accuracy'][-1]:.3f}")
     out.figure("digits_history.png", "digits curves", plots.plot_history, history)
     model.eval()
     logits = model(Tensor(X_test))
@@ -186,12 +194,6 @@ def digits(out: Writer, plots) -> None:  # noqa: ANN001
     )
 
 
-def _takes_seed(cls: type) -> bool:
-    import inspect
-
-    return "seed" in inspect.signature(cls).parameters
-
-
 def run(folder: str | Path, train: bool = True) -> list[Path]:
     """Write every demo picture into `folder`; returns the paths written."""
     out = Writer(Path(folder))
@@ -204,15 +206,7 @@ def run(folder: str | Path, train: bool = True) -> list[Path]:
         except ImportError as e:
             print(f"  training plots skipped: {e}")
         else:
-            for part in (moons, digits):
-                _guarded(part, out, plots)
+            moons(out, plots)
+            digits(out, plots)
     print(f"wrote {len(out.written)} files in {time.perf_counter() - start:.1f} s")
     return out.written
-
-
-def _guarded(part: Callable, out: Writer, plots) -> None:  # noqa: ANN001
-    """One training part; if nn is not ready for it, say so and go on."""
-    try:
-        part(out, plots)
-    except (ImportError, AttributeError) as e:
-        print(f"  {part.__name__}: skipped ({e})")

@@ -44,19 +44,36 @@ def no_grad() -> Iterator[None]:
 
 def topological_order(root: Any) -> list[Any]:
     """Every node `root` depends on (root included), each one listed before its parents."""
+    inner, leaves = _inner_and_leaves(root)
+    return inner + leaves
+
+
+def _inner_and_leaves(root: Any) -> tuple[list[Any], list[Any]]:
+    """The nodes `root` depends on, split in two: the inner nodes (those with parents),
+    deepest first, and the leaves. Inner nodes then leaves is a topological order.
+
+    A depth-first walk finds every node once (the `seen` set); sorting the inner nodes by
+    depth, deepest first, puts each one before its parents, since a node is always deeper
+    than each of its parents. Leaves have no parents to walk and all share depth 0, so they
+    never go on the stack or into the sort, and backward never has to skip over them."""
+    if not root.parents:
+        return [], [root]
     seen = {root}
-    order = [root]
+    inner, leaves = [root], []
     stack = [root]
     while stack:
         for parent in stack.pop().parents:
             if parent not in seen:
                 seen.add(parent)
-                stack.append(parent)
-                order.append(parent)
-    # Deepest first. The discovery order above is already close to that, which makes the
-    # sort cheap (Python's sort runs fast on nearly sorted lists).
-    order.sort(key=_by_depth, reverse=True)
-    return order
+                if parent.parents:
+                    inner.append(parent)
+                    stack.append(parent)
+                else:
+                    leaves.append(parent)
+    # The discovery order is already close to deepest first (a chain is found from its end),
+    # which makes the sort cheap: Python's sort runs fast on nearly sorted lists.
+    inner.sort(key=_by_depth, reverse=True)
+    return inner, leaves
 
 
 def backward(root: Any, seed: Any) -> list[Any]:
@@ -66,40 +83,38 @@ def backward(root: Any, seed: Any) -> list[Any]:
     they had, so gradients accumulate across calls exactly as in PyTorch. Returns the order
     in which nodes were processed (used by the step-by-step pictures).
     """
-    order = topological_order(root)
+    inner, leaves = _inner_and_leaves(root)
     if getattr(root, "_scalar_rule", False):
-        _scalar_pass(root, seed, order)
-        return order
-    for node in order:
-        if node.parents:
+        _scalar_pass(root, seed, inner)
+    else:
+        for node in inner:
             node._reset_grad()
-    root._accumulate(seed)
-    for node in order:
-        if node.parents:
+        root._accumulate(seed)
+        for node in inner:
             node._backward()
-    return order
+    return inner + leaves
 
 
-def _scalar_pass(root: Any, seed: float, order: list[Any]) -> None:
+def _scalar_pass(root: Any, seed: float, inner: list[Any]) -> None:
     """The same pass, written out for graphs of scalar nodes (`Value`), whose `_backward` is
     exactly `parent.grad += local_grad * node.grad` for each parent. Running that line here,
     instead of calling a method per node, makes backward about 1.5x as fast. Every node of a
     Value graph is a Value: the gates accept only Values and plain numbers."""
-    for node in order:
-        if node.parents:
-            node.grad = 0.0
+    for node in inner:
+        node.grad = 0.0
     root.grad += seed
-    for node in order:
+    for node in inner:
         parents = node.parents
-        if len(parents) == 1:  # a unary gate, or a binary one with a number folded in
-            parents[0].grad += node.local_grads[0] * node.grad
-        elif len(parents) == 2:  # a binary gate
+        arity = len(parents)
+        if arity == 2:  # a binary gate
             a, b = parents
             local_a, local_b = node.local_grads
             upstream = node.grad
             a.grad += local_a * upstream
             b.grad += local_b * upstream
-        elif parents:  # the n-ary sum
+        elif arity == 1:  # a unary gate, or a binary one with a number folded in
+            parents[0].grad += node.local_grads[0] * node.grad
+        else:  # the n-ary sum and the fused linear gate
             upstream = node.grad
             for parent, local in zip(parents, node.local_grads, strict=False):
                 parent.grad += local * upstream

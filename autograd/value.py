@@ -55,16 +55,16 @@ class Value:
     def __add__(self, other: Value | Number) -> Value:
         """add gate: f = a + b; df/da = 1, df/db = 1 (the distributor)."""
         if type(other) is Value:
-            return _node(self.data + other.data, "+", (self, other), _ONE_ONE)
+            return _binary(self.data + other.data, "+", self, other, _ONE_ONE)
         c = _constant(other, "+")
-        return _node(self.data + c, _fmt("+", c), (self,), _ONE)
+        return _unary(self.data + c, _fmt("+", c), self, _ONE)
 
     def __mul__(self, other: Value | Number) -> Value:
         """mul gate: f = a * b; df/da = b, df/db = a (the switcher)."""
         if type(other) is Value:
-            return _node(self.data * other.data, "*", (self, other), (other.data, self.data))
+            return _binary(self.data * other.data, "*", self, other, (other.data, self.data))
         c = _constant(other, "*")
-        return _node(self.data * c, _fmt("*", c), (self,), (c,))
+        return _unary(self.data * c, _fmt("*", c), self, (c,))
 
     def max(self, other: Value | Number) -> Value:
         """max gate: f = max(a, b); the whole gradient goes to the larger input (the router).
@@ -72,12 +72,12 @@ class Value:
         On a tie the first operand (self) gets it, so max(x, x) gives x gradient 1, not 2."""
         if type(other) is Value:
             if self.data >= other.data:
-                return _node(self.data, "max", (self, other), (1.0, 0.0))
-            return _node(other.data, "max", (self, other), (0.0, 1.0))
+                return _binary(self.data, "max", self, other, _ONE_ZERO)
+            return _binary(other.data, "max", self, other, _ZERO_ONE)
         c = _constant(other, "max")
         if self.data >= c:
-            return _node(self.data, _fmt("max ", c), (self,), _ONE)
-        return _node(c, _fmt("max ", c), (self,), _ZERO)
+            return _unary(self.data, _fmt("max ", c), self, _ONE)
+        return _unary(c, _fmt("max ", c), self, _ZERO)
 
     def __pow__(self, exponent: Number) -> Value:
         """pow gate (number exponent): f = x**n; df/dx = n * x**(n-1)."""
@@ -86,7 +86,7 @@ class Value:
         n = _constant(exponent, "**")
         x = self.data
         if n == 2.0:  # the square, by far the most common power, without calling pow()
-            return _node(x * x, "**2", (self,), (2.0 * x,))
+            return _unary(x * x, "**2", self, (2.0 * x,))
         if x < 0 and not n.is_integer():
             raise ValueError(f"pow gate: negative input {x} to a non-integer power {n:g}")
         if x == 0 and n < 0:
@@ -95,7 +95,7 @@ class Value:
             local = 0.0 if n == 0 else math.inf
         else:
             local = n * x ** (n - 1)
-        return _node(x**n, _fmt("**", n), (self,), (local,))
+        return _unary(x**n, _fmt("**", n), self, (local,))
 
     # ------------------------------------------------------------------ gates: unary
     def exp(self) -> Value:
@@ -104,26 +104,26 @@ class Value:
             out = math.exp(self.data)
         except OverflowError:
             raise OverflowError(f"exp gate: input {self.data} overflows (e**x > 1.8e308)") from None
-        return _node(out, "exp", (self,), (out,))
+        return _unary(out, "exp", self, (out,))
 
     def log(self) -> Value:
         """log gate: f = ln(x); df/dx = 1/x."""
         x = self.data
         if not x > 0:
             raise ValueError(f"log gate: input {x} is not positive")
-        return _node(math.log(x), "log", (self,), (1.0 / x,))
+        return _unary(math.log(x), "log", self, (1.0 / x,))
 
     def reciprocal(self) -> Value:
         """reciprocal gate: f = 1/x; df/dx = -1/x**2."""
         x = self.data
         if x == 0:
             raise ZeroDivisionError(f"reciprocal gate: input {x} has no reciprocal")
-        return _node(1.0 / x, "1/x", (self,), (-1.0 / (x * x),))
+        return _unary(1.0 / x, "1/x", self, (-1.0 / (x * x),))
 
     def tanh(self) -> Value:
         """tanh gate: f = tanh(x); df/dx = 1 - tanh(x)**2 (stable for any x)."""
         t = math.tanh(self.data)
-        return _node(t, "tanh", (self,), (1.0 - t * t,))
+        return _unary(t, "tanh", self, (1.0 - t * t,))
 
     def sigmoid(self) -> Value:
         """fused sigmoid gate: f = 1/(1+e**-x); df/dx = f(1-f). Stable at +-1000."""
@@ -133,14 +133,14 @@ class Value:
         else:
             e = math.exp(x)
             s = e / (1.0 + e)
-        return _node(s, "sigmoid", (self,), (s * (1.0 - s),))
+        return _unary(s, "sigmoid", self, (s * (1.0 - s),))
 
     def relu(self) -> Value:
         """relu gate: f = max(0, x); df/dx = 1 if x > 0 else 0 (so relu'(0) = 0)."""
         x = self.data
         if x > 0:
-            return _node(x, "relu", (self,), _ONE)
-        return _node(0.0, "relu", (self,), _ZERO)
+            return _unary(x, "relu", self, _ONE)
+        return _unary(0.0, "relu", self, _ZERO)
 
     # ------------------------------------------------------------------ compositions
     def __neg__(self) -> Value:
@@ -152,7 +152,7 @@ class Value:
         if type(other) is Value:
             return self + (-other)
         c = _constant(other, "-")
-        return _node(self.data - c, _fmt("-", c), (self,), _ONE)
+        return _unary(self.data - c, _fmt("-", c), self, _ONE)
 
     def __truediv__(self, other: Value | Number) -> Value:
         """a / b = a * (1/b); a / c for a number c is one "/c" gate (local gradient 1/c)."""
@@ -161,7 +161,7 @@ class Value:
         c = _constant(other, "/")
         if c == 0:
             raise ZeroDivisionError(f"div gate: {self.data} divided by the number 0")
-        return _node(self.data / c, _fmt("/", c), (self,), (1.0 / c,))
+        return _unary(self.data / c, _fmt("/", c), self, (1.0 / c,))
 
     def __radd__(self, other: Number) -> Value:
         return self + other
@@ -217,13 +217,55 @@ class Value:
 _ONE = (1.0,)
 _ZERO = (0.0,)
 _ONE_ONE = (1.0, 1.0)
+_ONE_ZERO = (1.0, 0.0)
+_ZERO_ONE = (0.0, 1.0)
 _ONES = [(1.0,) * n for n in range(257)]  # local gradients of an n-ary sum, made once
 _new = object.__new__
 _depth_of = attrgetter("depth")
 
 
+# ---------------------------------------------------------------------- node makers
+# Every gate ends by calling one of these three. They are the one place where speed shaped
+# the code: a node is made without running __init__ (object.__new__ and seven plain stores),
+# and the one- and two-input makers compute the depth without len() or max(). Under no_grad()
+# the new node records no parents, so it is a leaf (depth 0).
+
+
+def _unary(data: float, op: str, parent: Value, local_grads: tuple) -> Value:
+    """The output node of a one-input gate; `local_grads` is (d out / d parent,)."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if _GradMode.enabled:
+        out.op = op
+        out.parents = (parent,)
+        out.local_grads = local_grads
+        out.depth = parent.depth + 1
+    else:
+        out.op, out.parents, out.local_grads, out.depth = "", (), (), 0
+    return out
+
+
+def _binary(data: float, op: str, a: Value, b: Value, local_grads: tuple) -> Value:
+    """The output node of a two-input gate; `local_grads` is (d out / d a, d out / d b)."""
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if _GradMode.enabled:
+        out.op = op
+        out.parents = (a, b)
+        out.local_grads = local_grads
+        depth_a, depth_b = a.depth, b.depth
+        out.depth = (depth_a if depth_a > depth_b else depth_b) + 1
+    else:
+        out.op, out.parents, out.local_grads, out.depth = "", (), (), 0
+    return out
+
+
 def _node(data: float, op: str, parents: tuple, local_grads: tuple) -> Value:
-    """Make the output node of a gate; under no_grad() it records no parents."""
+    """The output node of a gate with any number of inputs (the n-ary sum, linear)."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
@@ -232,18 +274,9 @@ def _node(data: float, op: str, parents: tuple, local_grads: tuple) -> Value:
         out.op = op
         out.parents = parents
         out.local_grads = local_grads
-        if len(parents) == 1:
-            out.depth = parents[0].depth + 1
-        elif len(parents) == 2:
-            a, b = parents[0].depth, parents[1].depth
-            out.depth = (a if a > b else b) + 1
-        else:
-            out.depth = max(map(_depth_of, parents)) + 1
+        out.depth = max(map(_depth_of, parents)) + 1
     else:
-        out.op = ""
-        out.parents = ()
-        out.local_grads = ()
-        out.depth = 0
+        out.op, out.parents, out.local_grads, out.depth = "", (), (), 0
     return out
 
 

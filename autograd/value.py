@@ -310,25 +310,28 @@ def linear(
     if len(inputs) != n:
         raise ValueError(f"linear gate: {n} weights but {len(inputs)} inputs")
     w_data = [w.data for w in weights]
-    x_values = [x for x in inputs if type(x) is Value]
-    if not x_values:  # all plain numbers, e.g. a first layer fed with data
+    kinds = set(map(type, inputs))
+    if kinds == _JUST_VALUES:  # all Values, e.g. a hidden layer
+        x_data = [x.data for x in inputs]
+        parents, local = (*weights, *inputs), (*x_data, *w_data)
+    elif Value not in kinds:  # all plain numbers, e.g. a first layer fed with data
         x_data = [x if type(x) is float else _constant(x, "linear") for x in inputs]
         parents, local = weights, tuple(x_data)
-    elif len(x_values) == n:  # all Values, e.g. a hidden layer
-        x_data = [x.data for x in inputs]
-        parents, local = weights + tuple(inputs), tuple(x_data + w_data)
     else:  # a mix: only the Values among the inputs become parents
         x_data = [x.data if type(x) is Value else _constant(x, "linear") for x in inputs]
         is_value = [type(x) is Value for x in inputs]
-        parents = weights + tuple(x_values)
+        parents = weights + tuple(x for x in inputs if type(x) is Value)
         local = tuple(x_data) + tuple(w for w, v in zip(w_data, is_value, strict=True) if v)
     out = sum(map(mul, w_data, x_data))
     if bias is not None:
         out += bias.data
-        parents, local = parents + (bias,), local + _ONE
+        parents, local = (*parents, bias), (*local, 1.0)
     if not parents:
         return Value(out)
     return _node(out, "linear", parents, local)
+
+
+_JUST_VALUES = frozenset([Value])
 
 
 def _constant(other: object, gate: str) -> float:

@@ -270,34 +270,20 @@ def moons_step_micrograd(repeats: int):
     return time_steps(step, repeats)
 
 
-def moons_step_gradtrace(repeats: int, use_nn: bool = False):
+def moons_step_gradtrace(repeats: int, fused: bool = True):
+    """gradtrace's nn.MLP: fused=True (the default) makes each neuron's w.x + b one "linear"
+    gate; fused=False draws it gate by gate (a mul gate per weight and one n-ary "+"), the
+    same graph shape as micrograd's."""
     from autograd import Value, vsum
+    from nn import MLP
 
     weights = init_weights(2, [16, 16, 1])
-    if use_nn:
-        from nn import MLP
-
-        model = MLP(2, [16, 16, 1], activation="relu")
-        params = list(model.parameters())
-        flat = [
-            v for rows, bs in weights for row, b in zip(rows, bs, strict=True) for v in (*row, b)
-        ]
-        for p, v in zip(params, flat, strict=True):
-            p.data = v
-        forward = model
-    else:
-        layers = [
-            [([Value(w) for w in row], Value(b)) for row, b in zip(rows, biases, strict=True)]
-            for rows, biases in weights
-        ]
-        params = [p for layer in layers for ws, b in layer for p in (*ws, b)]
-        last = len(layers) - 1
-
-        def forward(x):
-            for i, layer in enumerate(layers):
-                out = [vsum([*(w * xi for w, xi in zip(ws, x, strict=True)), b]) for ws, b in layer]
-                x = out if i == last else [o.relu() for o in out]
-            return x[0]
+    model = MLP(2, [16, 16, 1], activation="relu", fused=fused)
+    params = list(model.parameters())
+    flat = [v for rows, bs in weights for row, b in zip(rows, bs, strict=True) for v in (*row, b)]
+    for p, v in zip(params, flat, strict=True):
+        p.data = v
+    forward = model
 
     X, y = make_moons()
 
@@ -347,14 +333,8 @@ def main() -> None:
         if lib == "micrograd":
             result["moons"] = moons_step_micrograd(3 if slow else 7)
         else:
-            result["moons"] = moons_step_gradtrace(11)
-            try:
-                import nn
-
-                if hasattr(nn, "MLP"):
-                    result["moons_nn"] = moons_step_gradtrace(11, use_nn=True)
-            except ImportError:
-                pass
+            result["moons"] = moons_step_gradtrace(11, fused=True)
+            result["moons_unfused"] = moons_step_gradtrace(11, fused=False)
     if "graph" in workloads:
         result["graph"] = random_graph(lib, make_value, 3 if slow else 5)
     if "memory" in workloads:

@@ -67,23 +67,16 @@ class Module:
             elif all(is_parameter(v) for v in value):
                 value = ParameterList(value)
         if isinstance(value, Module) or is_parameter(value):
-            self.__dict__.pop(name, None)
-            members[name] = value
-        else:
-            object.__setattr__(self, name, value)
+            members[name] = value  # registered, in assignment order
+        object.__setattr__(self, name, value)  # and an ordinary attribute: fast to read
 
     def __getattr__(self, name: str) -> Any:
-        # Only called when normal lookup fails: look in the registries, else fail loudly.
-        members = self.__dict__.get("_members", {})
-        if name in members:
-            return members[name]
+        # Only called when normal lookup fails: a typo is an error, never a silent None.
         raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
 
     def __delattr__(self, name: str) -> None:
-        if name in self._members:
-            del self._members[name]
-        else:
-            object.__delattr__(self, name)
+        self._members.pop(name, None)
+        object.__delattr__(self, name)
 
     # ------------------------------------------------------------------ calling
     def forward(self, *args: Any, **kwargs: Any) -> Any:

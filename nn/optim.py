@@ -30,7 +30,8 @@ from .module import Module, is_parameter
 
 # ---------------------------------------------------------------------- optimizers
 class Optimizer:
-    """Holds the parameters and their per-parameter state; subclasses define `_update`."""
+    """Holds the parameters and their per-parameter state; subclasses define `_delta`, the
+    amount each update subtracts from a weight (w <- w - delta), so tensors update in place."""
 
     def __init__(self, params: Iterable[Any], lr: float) -> None:
         if isinstance(params, Module):
@@ -58,12 +59,11 @@ class Optimizer:
         for p, state in zip(self.params, self.state, strict=True):
             if isinstance(p, Value):
                 w = np.float64(p.data)
-                new = self._update(w, np.float64(p.grad), state)
-                p.data = float(new)
+                p.data = float(w - self._delta(w, np.float64(p.grad), state))
             elif p.grad is not None:
-                p.data[...] = self._update(p.data, np.asarray(p.grad), state)
+                p.data -= self._delta(p.data, p.grad, state)  # in place: no new weight array
 
-    def _update(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> np.ndarray:
+    def _delta(self, w: np.ndarray, g: np.ndarray, state: dict[str, Any]) -> np.ndarray:
         raise NotImplementedError
 
 
@@ -94,7 +94,7 @@ class SGD(Optimizer):
         self.momentum, self.weight_decay = float(momentum), float(weight_decay)
         self.nesterov, self.dampening = bool(nesterov), float(dampening)
 
-    def _update(self, w, g, state):
+    def _delta(self, w, g, state):
         if self.weight_decay:
             g = g + self.weight_decay * w
         if self.momentum:
@@ -105,7 +105,7 @@ class SGD(Optimizer):
                 buf = self.momentum * buf + (1.0 - self.dampening) * g
             state["momentum_buffer"] = buf
             g = g + self.momentum * buf if self.nesterov else buf
-        return w - self.lr * g
+        return self.lr * g
 
 
 class Adam(Optimizer):
@@ -134,7 +134,7 @@ class Adam(Optimizer):
         self.betas = (float(betas[0]), float(betas[1]))
         self.eps, self.weight_decay = float(eps), float(weight_decay)
 
-    def _update(self, w, g, state):
+    def _delta(self, w, g, state):
         beta1, beta2 = self.betas
         if self.weight_decay:
             g = g + self.weight_decay * w
@@ -143,7 +143,7 @@ class Adam(Optimizer):
         v = state["exp_avg_sq"] = beta2 * state.get("exp_avg_sq", 0.0) + (1.0 - beta2) * g * g
         step_size = self.lr / (1.0 - beta1**t)
         denom = np.sqrt(v) / math.sqrt(1.0 - beta2**t) + self.eps
-        return w - step_size * m / denom
+        return step_size * m / denom
 
 
 def _check(who: str, name: str, value: float, low: float, high: float, high_open=False) -> None:

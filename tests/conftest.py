@@ -5,7 +5,7 @@ import pytest
 
 @pytest.fixture
 def torch():
-    """PyTorch in float64, or a clean skip where it is not installed (it is a test-only reference)."""
+    """PyTorch in float64, or a clean skip where it is absent (a test-only reference)."""
     torch = pytest.importorskip("torch")
     torch.set_default_dtype(torch.float64)
     return torch

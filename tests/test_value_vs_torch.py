@@ -83,6 +83,6 @@ def test_random_graph_matches_torch(torch, seed):
     ref_out.backward()
 
     assert out.data == pytest.approx(ref_out.item(), rel=1e-9, abs=1e-12)
-    for mine, theirs in zip(ours, ref):
+    for mine, theirs in zip(ours, ref, strict=True):
         expected = 0.0 if theirs.grad is None else theirs.grad.item()
         assert mine.grad == pytest.approx(expected, rel=1e-9, abs=1e-12)

@@ -98,7 +98,7 @@ def _two_two_two(w, inputs=(0.05, 0.10), targets=(0.01, 0.99)):
 
 def _weights():
     init = [0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55]
-    return {k: Value(x, f"w{k}") for k, x in zip(range(1, 9), init)}
+    return {k: Value(x, f"w{k}") for k, x in zip(range(1, 9), init, strict=True)}
 
 
 def _sgd_step(w, lr=0.5):

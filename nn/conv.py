@@ -81,49 +81,43 @@ class Conv2d(Module):
         return text
 
 
-class MaxPool2d(Module):
+class _Pool2d(Module):
+    """What both pools share: a window of kernel_size, moved by stride (default: the window)."""
+
+    pool = staticmethod(max_pool2d)  # the gate, set by each pool
+
+    def __init__(
+        self,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] | None = None,
+        padding: int | tuple[int, int] = 0,
+    ) -> None:
+        super().__init__()
+        who = type(self).__name__
+        self.kernel_size = pair(kernel_size, "kernel_size", who)
+        self.stride = self.kernel_size if stride is None else pair(stride, "stride", who)
+        self.padding = pair(padding, "padding", who, low=0)
+
+    def forward(self, x: Any) -> Tensor:
+        return self.pool(x, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return _pool_repr(self)
+
+
+class MaxPool2d(_Pool2d):
     """The largest value of each kernel_size window (stride defaults to kernel_size): keeps
     whether a feature was found in a region and forgets exactly where. The gradient goes to
     each window's arg-max, the first one on ties (the max gate)."""
 
-    def __init__(
-        self,
-        kernel_size: int | tuple[int, int],
-        stride: int | tuple[int, int] | None = None,
-        padding: int | tuple[int, int] = 0,
-    ) -> None:
-        super().__init__()
-        self.kernel_size = pair(kernel_size, "kernel_size", "MaxPool2d")
-        self.stride = self.kernel_size if stride is None else pair(stride, "stride", "MaxPool2d")
-        self.padding = pair(padding, "padding", "MaxPool2d", low=0)
-
-    def forward(self, x: Any) -> Tensor:
-        return max_pool2d(x, self.kernel_size, self.stride, self.padding)
-
-    def extra_repr(self) -> str:
-        return _pool_repr(self)
+    pool = staticmethod(max_pool2d)
 
 
-class AvgPool2d(Module):
+class AvgPool2d(_Pool2d):
     """The mean of each kernel_size window (stride defaults to kernel_size); the gradient is
     shared equally by the window's pixels."""
 
-    def __init__(
-        self,
-        kernel_size: int | tuple[int, int],
-        stride: int | tuple[int, int] | None = None,
-        padding: int | tuple[int, int] = 0,
-    ) -> None:
-        super().__init__()
-        self.kernel_size = pair(kernel_size, "kernel_size", "AvgPool2d")
-        self.stride = self.kernel_size if stride is None else pair(stride, "stride", "AvgPool2d")
-        self.padding = pair(padding, "padding", "AvgPool2d", low=0)
-
-    def forward(self, x: Any) -> Tensor:
-        return avg_pool2d(x, self.kernel_size, self.stride, self.padding)
-
-    def extra_repr(self) -> str:
-        return _pool_repr(self)
+    pool = staticmethod(avg_pool2d)
 
 
 def _show(p: tuple[int, int]) -> str:

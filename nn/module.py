@@ -216,18 +216,19 @@ def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
         ) from None
 
 
-class ModuleList(Module):
-    """A list of modules that registers each one as a submodule named "0", "1", ..."""
+class _Registered(Module):
+    """A list whose items are registered as members named "0", "1", ... (indexable)."""
 
-    def __init__(self, modules: Iterable[Module] = ()) -> None:
+    def __init__(self, items: Iterable[Any] = ()) -> None:
         super().__init__()
-        for m in modules:
-            self.append(m)
+        for item in items:
+            self.append(item)
 
-    def append(self, module: Module) -> None:
-        if not isinstance(module, Module):
-            raise TypeError(f"ModuleList.append: expected a Module, got {type(module).__name__}")
-        self._members[str(len(self._members))] = module
+    def append(self, item: Any) -> None:
+        self._members[str(len(self._members))] = self._checked(item)
+
+    def _checked(self, item: Any) -> Any:
+        raise NotImplementedError
 
     def __getitem__(self, i: int) -> Any:
         if isinstance(i, slice):
@@ -241,32 +242,25 @@ class ModuleList(Module):
         return iter(list(self._members.values()))
 
 
-class ParameterList(Module):
+class ModuleList(_Registered):
+    """A list of modules that registers each one as a submodule named "0", "1", ..."""
+
+    def _checked(self, module: Any) -> Module:
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleList.append: expected a Module, got {type(module).__name__}")
+        return module
+
+
+class ParameterList(_Registered):
     """A list of parameters (e.g. a Neuron's weights) registered as "0", "1", ..."""
 
-    def __init__(self, params: Iterable[Any] = ()) -> None:
-        super().__init__()
-        for p in params:
-            self.append(p)
-
-    def append(self, p: Any) -> None:
+    def _checked(self, p: Any) -> Any:
         if not is_parameter(p):
             raise TypeError(
                 "ParameterList.append: expected a Value or a Tensor with requires_grad=True, "
                 f"got {type(p).__name__}"
             )
-        self._members[str(len(self._members))] = p
-
-    def __getitem__(self, i: int) -> Any:
-        if isinstance(i, slice):
-            return list(self._members.values())[i]
-        return self._members[str(range(len(self))[i])]
-
-    def __len__(self) -> int:
-        return len(self._members)
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(list(self._members.values()))
+        return p
 
     def __repr__(self) -> str:
         return f"ParameterList({list(self._members.values())!r})"

@@ -47,7 +47,7 @@ def gradcheck(
     for i, leaf in enumerate(leaves):
         numeric = (_at(fn, values, i, eps) - _at(fn, values, i, -eps)) / (2 * eps)
         excess = abs(leaf.grad - numeric) - (atol + rtol * abs(numeric))
-        if worst is None or excess > worst[0]:
+        if worst is None or not excess <= worst[0]:  # `not <=` so that a NaN is the worst
             worst = (excess, i, leaf.grad, numeric)
     excess, i, analytic, numeric = worst
     if not excess <= 0:  # also catches NaN

@@ -329,7 +329,7 @@ def multilabel_cross_entropy(input, target, reduction: str = "mean", label_reduc
     per_sample = ops.sum(per_label, axis=-1)
     if label_reduction == "mean":
         per_sample = per_sample / np.shape(x)[-1]
-    return _reduce(ops, per_sample, reduction)
+    return _reduce_rows(ops, per_sample, reduction)
 
 
 def cross_entropy(input, target, reduction: str = "mean"):

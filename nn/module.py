@@ -205,6 +205,8 @@ def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """Every array of a `.npz` file, read with allow_pickle=False; a damaged file is a
     ValueError naming the file and saying it is truncated or corrupted."""
     path = os.fspath(path)
+    if not os.path.exists(path) and os.path.exists(path + ".npz"):
+        path += ".npz"  # save("model") wrote model.npz: load("model") finds it
     try:
         with np.load(path, allow_pickle=False) as archive:
             return {k: archive[k] for k in archive.files}

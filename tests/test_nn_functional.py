@@ -477,3 +477,13 @@ def test_bce_rejects_targets_outside_0_1():
 def test_unknown_input_types_raise_type_error():
     with pytest.raises(TypeError, match="input"):
         F.relu("abc")
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_multilabel_on_one_row_of_values(torch, reduction):
+    z = [Value(1.0), Value(-1.0), Value(0.0)]
+    loss = F.multilabel_cross_entropy(z, [0, 1, 1], reduction=reduction)
+    logits, labels = torch.tensor([[1.0, -1.0, 0.0]]), torch.tensor([[0.0, 1.0, 1.0]])
+    expected = 3 * torch.nn.functional.multilabel_soft_margin_loss(logits, labels)
+    value = loss.data if isinstance(loss, Value) else sum(v.data for v in np.ravel(loss))
+    assert value == pytest.approx(expected.item(), abs=1e-12)  # summed over labels, as the notes

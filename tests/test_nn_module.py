@@ -158,3 +158,10 @@ def test_a_file_that_needs_pickle_is_refused(tmp_path):
     np.savez(path, x=np.array([{"a": 1}], dtype=object))
     with pytest.raises(ValueError, match="evil.npz"):
         MLP(1, [1], seed=0).load(path)
+
+
+def test_load_finds_the_file_save_wrote_under_the_same_name(tmp_path):
+    a, b = MLP(2, [3, 1], seed=0), MLP(2, [3, 1], seed=7)
+    a.save(tmp_path / "model")  # writes model.npz
+    b.load(tmp_path / "model")
+    assert b([0.3, -0.1]).data == a([0.3, -0.1]).data

@@ -44,9 +44,10 @@ class GraphvizNotFoundError(RuntimeError):
 def walk(root: Any) -> list[Any]:
     """Every node `root` depends on, each after its parents, in a fixed order (operand order).
 
-    The engine's `topological_order` sorts by depth and may list nodes of equal depth in any
-    order; pictures need the same order on every run so that the DOT text (and the node ids
-    n0, n1, ...) is reproducible. Iterative, so deep chains are fine."""
+    The engine's order serves backward (inner nodes first, leaves collected apart); a picture
+    wants every node right after its parents in operand order, the same on every run, so that
+    the DOT text (and the node ids n0, n1, ...) is reproducible. Iterative, so deep chains are
+    fine."""
     order: list[Any] = []
     seen: set[int] = set()
     stack: list[tuple[Any, bool]] = [(root, False)]

@@ -12,7 +12,8 @@ STAMP  := $(VENV)/.installed
 setup: $(STAMP) graphviz-dot
 
 $(PY):
-	$(PYTHON) -m venv $(VENV)
+	@sh scripts/ensure-venv.sh "$(PYTHON)"
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
 
 # Reinstall only when the package metadata changes (the install is editable).
 $(STAMP): pyproject.toml | $(PY)

@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test torch bench lint clean
+.PHONY: setup demo test torch notebooks bench lint clean
 
 setup: $(STAMP) graphviz-dot
 
@@ -32,13 +32,18 @@ test: setup
 
 # PyTorch is a reference in tests only (CI installs it; tests skip cleanly without it).
 torch: setup
-	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[torch]"
+
+# JupyterLab (the `notebooks` extra) in .venv, opened on the notebooks folder.
+notebooks: setup
+	$(PY) -m pip install --quiet -e ".[notebooks]"
+	$(VENV)/bin/jupyter lab notebooks
 
 bench: setup
 	$(PY) benchmarks/bench_scalar.py
 
 lint: setup
-	$(VENV)/bin/ruff check autograd nn viz tests benchmarks
+	$(VENV)/bin/ruff check autograd nn viz cli tests benchmarks
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache gradtrace-demo

@@ -1,5 +1,9 @@
-"""gradtrace's autograd engine: `Value` (scalars) and `Tensor` (NumPy arrays) on one
-topological-sort backward pass."""
+"""gradtrace: a small autograd engine, `Value` (scalars) and `Tensor` (NumPy arrays) on one
+topological-sort backward pass; `gradtrace.nn` builds networks on it, `gradtrace.viz` draws it.
+
+This package is the engine (the repository's autograd/ folder). It never imports nn or viz:
+`gradtrace.nn` and `gradtrace.viz` load on first use, as `torch.nn` is there after `import torch`.
+"""
 
 from .anomaly import AnomalyError, detect_anomaly
 from .conv_gates import avg_pool2d, conv2d, max_pool2d
@@ -26,3 +30,16 @@ __all__ = [
     "topological_order",
     "vsum",
 ]
+
+
+_SUBPACKAGES = ("nn", "viz", "cli")
+
+
+def __getattr__(name: str):
+    """`gradtrace.nn` / `gradtrace.viz` / `gradtrace.cli` import on first use (PEP 562), so
+    `import gradtrace` stays the engine alone."""
+    if name in _SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

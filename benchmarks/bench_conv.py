@@ -23,8 +23,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-
-from nn.conv import Conv2d, MaxPool2d
+from gradtrace.nn.conv import Conv2d, MaxPool2d
 
 BATCH, SIZE, FILTERS, KERNEL, POOL = 64, 28, 8, 5, 2
 

@@ -46,8 +46,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from autograd import Tensor  # noqa: E402
-from autograd.tensor import cross_entropy, linear  # noqa: E402
+from gradtrace import Tensor  # noqa: E402
+from gradtrace.tensor import cross_entropy, linear  # noqa: E402
 
 LR = 0.1
 F32 = np.float32
@@ -58,7 +58,7 @@ PAUSE = 0.1  # seconds between timed blocks; see "Taking turns" in the docstring
 def digits_data():
     """The 8x8 digits scaled to [0, 1] (random data of the same shape if nn.data is absent)."""
     try:
-        from nn.data import load_digits
+        from gradtrace.nn.data import load_digits
 
         X, y = load_digits()
         return np.asarray(X, F32) / np.float32(max(float(np.max(X)), 1.0)), np.asarray(y)
@@ -100,9 +100,9 @@ class Gradtrace:
     and nn.optim.SGD, loaded with the shared weights."""
 
     def __init__(self, weights):
-        from nn import Linear, ReLU, Sequential
-        from nn.functional import cross_entropy
-        from nn.optim import SGD
+        from gradtrace.nn import Linear, ReLU, Sequential
+        from gradtrace.nn.functional import cross_entropy
+        from gradtrace.nn.optim import SGD
 
         layers = []
         for w, b in zip(weights[::2], weights[1::2], strict=True):

@@ -274,8 +274,8 @@ def moons_step_gradtrace(repeats: int, fused: bool = True):
     """gradtrace's nn.MLP: fused=True (the default) makes each neuron's w.x + b one "linear"
     gate; fused=False draws it gate by gate (a mul gate per weight and one n-ary "+"), the
     same graph shape as micrograd's."""
-    from autograd import Value, vsum
-    from nn import MLP
+    from gradtrace import Value, vsum
+    from gradtrace.nn import MLP
 
     weights = init_weights(2, [16, 16, 1])
     model = MLP(2, [16, 16, 1], activation="relu", fused=fused)
@@ -324,7 +324,7 @@ def main() -> None:
     if lib == "micrograd":
         from micrograd.engine import Value as make_value
     elif lib == "gradtrace":
-        from autograd import Value as make_value
+        from gradtrace import Value as make_value
     else:
         make_value = None
     slow = lib == "micrograd" and gc_mode == "on"

@@ -23,15 +23,14 @@ from __future__ import annotations
 import argparse
 import time
 
+import gradtrace.nn.functional as F
 import numpy as np
-
-import nn.functional as F
-from autograd import Tensor, no_grad
-from nn.conv import Conv2d, Flatten, MaxPool2d
-from nn.data import batches, load_digits, train_test_split
-from nn.layers import Linear, ReLU, Sequential
-from nn.module import Module
-from nn.optim import SGD, CosineAnnealingLR
+from gradtrace import Tensor, no_grad
+from gradtrace.nn.conv import Conv2d, Flatten, MaxPool2d
+from gradtrace.nn.data import batches, load_digits, train_test_split
+from gradtrace.nn.layers import Linear, ReLU, Sequential
+from gradtrace.nn.module import Module
+from gradtrace.nn.optim import SGD, CosineAnnealingLR
 
 
 def digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

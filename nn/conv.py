@@ -17,9 +17,8 @@ import math
 from typing import Any
 
 import numpy as np
-
-from autograd import Tensor
-from autograd.conv_gates import avg_pool2d, conv2d, max_pool2d, pair
+from gradtrace import Tensor
+from gradtrace.conv_gates import avg_pool2d, conv2d, max_pool2d, pair
 
 from . import init as nn_init
 from .layers import Flatten

@@ -129,7 +129,7 @@ def load_digits():
 
 @lru_cache(maxsize=1)
 def _digits() -> tuple[np.ndarray, np.ndarray]:
-    path = resources.files("nn").joinpath("datasets", "digits.csv.gz")
+    path = resources.files("gradtrace.nn").joinpath("datasets", "digits.csv.gz")
     with path.open("rb") as raw, gzip.open(raw, "rt") as text:
         table = np.loadtxt(text, delimiter=",", dtype=np.float64)
     return table[:, :-1], table[:, -1].astype(np.int64)

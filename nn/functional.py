@@ -23,10 +23,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import gradtrace
 import numpy as np
-
-import autograd
-from autograd import Value, vsum
+from gradtrace import Value, vsum
 
 __all__ = [
     "binary_cross_entropy",
@@ -51,8 +50,8 @@ _P_FLOOR = math.exp(_LOG_FLOOR)
 
 # ================================================================= the two engines, one place
 def _tensor_type():
-    """autograd.Tensor, or None while it does not exist."""
-    return getattr(autograd, "Tensor", None)
+    """gradtrace.Tensor, or None while it does not exist."""
+    return getattr(gradtrace, "Tensor", None)
 
 
 class _Ops:
@@ -137,7 +136,7 @@ def _engine(x, name: str = "input") -> tuple[_Ops, Any]:
         return _Ops(tensor=True), x
     if isinstance(x, np.ndarray) and x.dtype != object:
         if tensor_type is None:
-            raise TypeError(f"{name}: NumPy arrays need autograd.Tensor, which is not available")
+            raise TypeError(f"{name}: NumPy arrays need gradtrace.Tensor, which is not available")
         return _Ops(tensor=True), tensor_type(np.asarray(x, dtype=np.float64))
     if isinstance(x, (Value, int, float)) and not isinstance(x, bool):
         return _Ops(tensor=False, scalar=True), _values([x], name)
@@ -341,7 +340,7 @@ def cross_entropy(input, target, reduction: str = "mean"):
     the lecture's delta = a - y. "mean" divides by the number of rows N."""
     tensor_type = _tensor_type()
     if tensor_type and isinstance(input, tensor_type) and _is_class_index(target, input.shape):
-        return autograd.tensor.cross_entropy(input, target, reduction)  # the fused gate
+        return gradtrace.tensor.cross_entropy(input, target, reduction)  # the fused gate
     _check_reduction(reduction)
     ops, z = _engine(input)
     shape = np.shape(z)
@@ -351,7 +350,7 @@ def cross_entropy(input, target, reduction: str = "mean"):
     elif np.shape(t) == shape[:-1] or (ops.scalar and np.shape(t) == ()):
         rows = _class_indices(t, target, shape)
         if ops.tensor:  # one fused gate: log-softmax, pick, reduce; its VJP is softmax - onehot
-            return autograd.tensor.cross_entropy(z, rows[-1], reduction)
+            return gradtrace.tensor.cross_entropy(z, rows[-1], reduction)
         losses = -_pick(ops.log_softmax(z), rows)
     else:
         raise ValueError(

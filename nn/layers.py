@@ -14,9 +14,8 @@ import math
 from typing import Any
 
 import numpy as np
-
-from autograd import Tensor, Value
-from autograd.tensor import linear
+from gradtrace import Tensor, Value
+from gradtrace.tensor import linear
 
 from . import functional as F
 from . import init as nn_init

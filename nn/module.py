@@ -18,8 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
-
-from autograd import Value
+from gradtrace import Value
 
 
 def is_parameter(obj: Any) -> bool:

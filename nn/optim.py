@@ -22,8 +22,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
-
-from autograd import Value, no_grad, vsum
+from gradtrace import Value, no_grad, vsum
 
 from .module import Module, is_parameter
 

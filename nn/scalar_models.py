@@ -23,8 +23,7 @@ from operator import mul
 from typing import Any
 
 import numpy as np
-
-from autograd import Value, linear, vsum
+from gradtrace import Value, linear, vsum
 
 from . import functional as F
 from .init import make_rng

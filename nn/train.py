@@ -26,9 +26,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from gradtrace import Tensor, Value, no_grad
 from tqdm import tqdm  # plain text bar: readable in terminals and in stored notebook outputs
-
-from autograd import Tensor, Value, no_grad
 
 from . import metrics
 from .data import batches

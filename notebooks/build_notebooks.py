@@ -1,8 +1,8 @@
 """Build the notebooks in this folder from their Python sources in `notebooks/src/`.
 
-Each source is a plain Python script in the "percent" format: a line `# %%` starts a code
-cell and `# %% [markdown]` starts a markdown cell whose lines are comments (`# ` is
-stripped). The sources are what reviewers read and what `git diff` shows; the `.ipynb`
+Each source is a plain Python script in jupytext's "percent" format: a line `# %%` starts a
+code cell and `# %% [markdown]` starts a markdown cell whose lines are comments; jupytext turns
+it into a notebook, nbclient executes it. The sources are what reviewers read and what `git diff` shows; the `.ipynb`
 files are generated from them and executed here, so the outputs committed with them come
 from a real run.
 
@@ -22,47 +22,13 @@ import sys
 import time
 from pathlib import Path
 
+import jupytext
 import nbformat
 from nbclient import NotebookClient
 
 HERE = Path(__file__).resolve().parent
 SOURCES = HERE / "src"
 KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
-
-
-def parse_cells(text: str) -> list[nbformat.NotebookNode]:
-    """Split a percent-format script into notebook cells."""
-    cells: list[nbformat.NotebookNode] = []
-    kind, lines = None, []
-
-    def flush() -> None:
-        if kind is None:
-            return
-        body = "\n".join(lines).strip("\n")
-        if not body:
-            return
-        if kind == "markdown":
-            md = []
-            for line in body.splitlines():
-                if line.startswith("# "):
-                    md.append(line[2:])
-                elif line.strip() == "#":
-                    md.append("")
-                else:
-                    raise ValueError(f"markdown line does not start with '# ': {line!r}")
-            cells.append(nbformat.v4.new_markdown_cell("\n".join(md)))
-        else:
-            cells.append(nbformat.v4.new_code_cell(body))
-
-    for line in text.splitlines():
-        if line.startswith("# %%"):
-            flush()
-            kind = "markdown" if "[markdown]" in line else "code"
-            lines = []
-        elif kind is not None:
-            lines.append(line)
-    flush()
-    return cells
 
 
 def drop_object_repr(output: nbformat.NotebookNode) -> None:
@@ -95,10 +61,10 @@ def merge_streams(outputs: list) -> list:
 
 def build(source: Path, execute: bool) -> float:
     """Write notebooks/<source stem>.ipynb; execute it in a fresh kernel if asked."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = KERNEL
-    nb.metadata["language_info"] = {"name": "python"}
-    nb.cells = parse_cells(source.read_text())
+    nb = jupytext.read(source, fmt="py:percent")
+    nb.metadata = {"kernelspec": KERNEL, "language_info": {"name": "python"}}
+    for cell in nb.cells:  # jupytext's round-trip hints (blank lines) mean nothing here
+        cell.metadata = {}
     for i, cell in enumerate(nb.cells):  # stable ids keep diffs quiet
         cell["id"] = f"{source.stem[:2]}-{i:03d}"
     seconds = 0.0

@@ -8,11 +8,10 @@ entry here makes `test_every_gate_has_a_case` fail.
 from __future__ import annotations
 
 import numpy as np
+from gradtrace import Tensor, concatenate, stack
+from gradtrace.tensor import cross_entropy, linear
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
-from autograd import Tensor, concatenate, stack
-from autograd.tensor import cross_entropy, linear
 
 SHAPES = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
 NONEMPTY = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)

@@ -6,9 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from viz.cli import main
-from viz.expr import ExpressionError, evaluate, parse
+from gradtrace.cli import main
+from gradtrace.cli.expr import ExpressionError, evaluate, parse
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="no Graphviz dot")
 

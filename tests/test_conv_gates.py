@@ -3,11 +3,10 @@ float64 over hypothesis-drawn sizes, strides and paddings, arg-max routing, erro
 
 import numpy as np
 import pytest
+from gradtrace import Tensor, gradcheck, no_grad
+from gradtrace.conv_gates import GATES, avg_pool2d, conv2d, max_pool2d
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from autograd import Tensor, gradcheck, no_grad
-from autograd.conv_gates import GATES, avg_pool2d, conv2d, max_pool2d
 
 rng = np.random.default_rng(11)
 FIXTURE_OK = HealthCheck.function_scoped_fixture  # the torch fixture holds no per-test state

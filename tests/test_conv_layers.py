@@ -4,12 +4,9 @@ import math
 
 import numpy as np
 import pytest
-
-import nn
-import nn.layers
-from autograd import Tensor
-from nn.conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
-from nn.layers import Linear, ReLU, Sequential
+from gradtrace import Tensor, nn
+from gradtrace.nn.conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
+from gradtrace.nn.layers import Linear, ReLU, Sequential
 
 
 def test_conv2d_has_pytorch_shaped_weight_and_bias():

@@ -1,16 +1,15 @@
 """viz.conv: pictures of a conv net's filters and of one image's feature maps; the network
 view gives a Conv2d layer one box."""
 
+import gradtrace.nn.functional as F
 import numpy as np
 import pytest
-
-import nn.functional as F
-from autograd import Tensor
-from nn.conv import Conv2d, Flatten, MaxPool2d
-from nn.layers import Linear, ReLU, Sequential
+from gradtrace import Tensor
+from gradtrace.nn.conv import Conv2d, Flatten, MaxPool2d
+from gradtrace.nn.layers import Linear, ReLU, Sequential
 
 pytest.importorskip("matplotlib")
-from viz.conv import feature_maps, plot_feature_maps, plot_filters  # noqa: E402
+from gradtrace.viz.conv import feature_maps, plot_feature_maps, plot_filters  # noqa: E402
 
 
 def small_cnn():
@@ -46,7 +45,7 @@ def test_plot_feature_maps_draws_the_input_and_every_map(tmp_path):
 
 
 def test_the_network_view_gives_a_conv_layer_one_box():
-    from viz.network import group_by_model, walk
+    from gradtrace.viz.network import group_by_model, walk
 
     model = small_cnn()
     loss = F.cross_entropy(model(np.ones((2, 1, 8, 8))), np.array([1, 2]))

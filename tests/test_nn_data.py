@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-
-from nn.data import (
+from gradtrace.nn.data import (
     batches,
     load_digits,
     make_blobs,

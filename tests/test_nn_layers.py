@@ -4,10 +4,9 @@ import math
 
 import numpy as np
 import pytest
-
-from autograd import Tensor, Value
-from nn import init
-from nn.layers import (
+from gradtrace import Tensor, Value
+from gradtrace.nn import init
+from gradtrace.nn.layers import (
     Dropout,
     Flatten,
     LeakyReLU,

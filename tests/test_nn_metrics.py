@@ -7,8 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-
-from nn.metrics import (
+from gradtrace.nn.metrics import (
     accuracy,
     confusion_matrix,
     cross_entropy,

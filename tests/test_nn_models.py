@@ -4,10 +4,9 @@ import math
 
 import numpy as np
 import pytest
-
-from autograd import Value
-from nn import MLP, Layer, Neuron
-from nn.optim import SGD
+from gradtrace import Value
+from gradtrace.nn import MLP, Layer, Neuron
+from gradtrace.nn.optim import SGD
 
 
 def lecture_net():

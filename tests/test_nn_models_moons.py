@@ -1,9 +1,9 @@
 """Quality bar: the micrograd demo (a scalar MLP on 100 moons points) reaches 100% in 100 steps."""
 
-import nn.functional as F
-from nn import MLP
-from nn.data import make_moons
-from nn.optim import SGD, LambdaLR, l2_penalty
+import gradtrace.nn.functional as F
+from gradtrace.nn import MLP
+from gradtrace.nn.data import make_moons
+from gradtrace.nn.optim import SGD, LambdaLR, l2_penalty
 
 
 def test_scalar_mlp_separates_the_moons_in_100_steps():

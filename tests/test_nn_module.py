@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-
-from autograd import Value
-from nn import MLP, Module, Neuron
+from gradtrace import Value
+from gradtrace.nn import MLP, Module, Neuron
 
 
 class Pair(Module):

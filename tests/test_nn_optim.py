@@ -4,10 +4,9 @@ import math
 
 import numpy as np
 import pytest
-
-from autograd import Value
-from nn import MLP, Neuron
-from nn.optim import (
+from gradtrace import Value
+from gradtrace.nn import MLP, Neuron
+from gradtrace.nn.optim import (
     SGD,
     Adam,
     CosineAnnealingLR,

@@ -1,11 +1,10 @@
 """Optimizers, penalties and max-norm on Tensor parameters (Linear layers), against torch."""
 
+import gradtrace.nn.functional as F
 import numpy as np
 import pytest
-
-import nn.functional as F
-from nn.layers import Linear, Sequential, Tanh
-from nn.optim import SGD, Adam, l1_penalty, l2_penalty, max_norm_
+from gradtrace.nn.layers import Linear, Sequential, Tanh
+from gradtrace.nn.optim import SGD, Adam, l1_penalty, l2_penalty, max_norm_
 
 X = np.random.default_rng(0).normal(size=(8, 3))
 Y = np.array([0, 1, 2, 1, 0, 2, 2, 1])

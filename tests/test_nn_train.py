@@ -1,14 +1,13 @@
 """fit(): training loop, history, validation before training, and the digits quality bar."""
 
+import gradtrace.nn.functional as F
 import numpy as np
 import pytest
-
-import nn.functional as F
-from nn import MLP
-from nn.data import load_digits, make_blobs, make_moons, train_test_split
-from nn.layers import Linear, ReLU, Sequential
-from nn.optim import SGD, Adam, CosineAnnealingLR, StepLR
-from nn.train import evaluate, fit, predict
+from gradtrace.nn import MLP
+from gradtrace.nn.data import load_digits, make_blobs, make_moons, train_test_split
+from gradtrace.nn.layers import Linear, ReLU, Sequential
+from gradtrace.nn.optim import SGD, Adam, CosineAnnealingLR, StepLR
+from gradtrace.nn.train import evaluate, fit, predict
 
 
 def blobs():
@@ -218,8 +217,8 @@ def test_digits_mlp_reaches_97_percent_on_a_held_out_quarter():
 
 
 def test_fit_trains_a_conv_net_on_images_directly():
-    from nn.conv import Conv2d, MaxPool2d
-    from nn.layers import Flatten
+    from gradtrace.nn.conv import Conv2d, MaxPool2d
+    from gradtrace.nn.layers import Flatten
 
     X, y = load_digits()
     images = (X / 16.0).reshape(-1, 1, 8, 8)[:300]
@@ -239,8 +238,8 @@ def test_fit_trains_a_conv_net_on_images_directly():
 
 
 def test_flatten_keeps_dimensions_before_start_dim():
-    from autograd import Tensor
-    from nn.layers import Flatten
+    from gradtrace import Tensor
+    from gradtrace.nn.layers import Flatten
 
     x = Tensor(np.zeros((2, 3, 4, 5)))
     assert Flatten()(x).shape == (2, 60)

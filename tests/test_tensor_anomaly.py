@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-
-from autograd import AnomalyError, Tensor, detect_anomaly
+from gradtrace import AnomalyError, Tensor, detect_anomaly
 
 
 def test_anomaly_mode_names_the_gate_and_the_line_that_created_the_tensor():

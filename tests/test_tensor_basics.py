@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-
-from autograd import Tensor, concatenate, gradcheck, no_grad, stack
-from autograd.engine import topological_order
+from gradtrace import Tensor, concatenate, gradcheck, no_grad, stack
+from gradtrace.engine import topological_order
 
 
 def test_float64_by_default_and_integers_become_float64():

@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-
-from autograd import GradcheckError, Tensor, gradcheck
+from gradtrace import GradcheckError, Tensor, gradcheck
 
 
 def test_matmul_shape_mismatch_names_both_shapes():

@@ -2,12 +2,11 @@
 broadcasting) and values."""
 
 import pytest
+from gradtrace import Tensor, gradcheck
+from gradtrace.tensor_gates import GATES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tensor_cases import CASES, weighted
-
-from autograd import Tensor, gradcheck
-from autograd.tensor_gates import GATES
 
 
 def test_every_gate_has_a_case():

@@ -5,8 +5,7 @@ import gc
 import tracemalloc
 
 import numpy as np
-
-from autograd import Tensor
+from gradtrace import Tensor
 
 
 def train_step(params, x, y):

@@ -2,8 +2,7 @@
 Value by Value gives the same error, gradients and update."""
 
 import numpy as np
-
-from autograd import Tensor, Value
+from gradtrace import Tensor, Value
 
 # The lecture's network: inputs, targets, weights w1..w8 and biases b1, b2.
 X, TARGET = [0.05, 0.10], [0.01, 0.99]

@@ -3,10 +3,9 @@ broadcasting (skipped cleanly where torch is not installed)."""
 
 import numpy as np
 import pytest
-
-from autograd import Tensor, concatenate, stack
-from autograd.tensor import cross_entropy, linear
-from autograd.tensor_gates import GATES
+from gradtrace import Tensor, concatenate, stack
+from gradtrace.tensor import cross_entropy, linear
+from gradtrace.tensor_gates import GATES
 
 rng = np.random.default_rng(7)
 A, B = rng.normal(size=(3, 4)), rng.normal(size=(1, 4))  # B broadcasts over A's rows

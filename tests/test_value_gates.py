@@ -3,8 +3,7 @@
 import math
 
 import pytest
-
-from autograd import Value, linear, no_grad, vsum
+from gradtrace import Value, linear, no_grad, vsum
 
 
 def test_add_gate_distributes_gradient_equally():

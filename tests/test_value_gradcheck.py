@@ -3,10 +3,9 @@
 import math
 
 import pytest
+from gradtrace import GradcheckError, Value, gradcheck, linear
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from autograd import GradcheckError, Value, gradcheck, linear
 
 anywhere = st.floats(-5, 5)
 positive = st.floats(0.05, 5)

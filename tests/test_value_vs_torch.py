@@ -3,8 +3,7 @@
 import random
 
 import pytest
-
-from autograd import Value
+from gradtrace import Value
 
 UNARY = ["exp", "tanh", "sigmoid", "relu", "neg", "square", "log_abs", "recip_shift"]
 BINARY = ["add", "sub", "mul", "div", "max"]

@@ -1,8 +1,7 @@
 """The lecture's worked examples on the scalar engine, exact to 1e-9 (DESIGN.md table)."""
 
 import pytest
-
-from autograd import Value
+from gradtrace import Value
 
 
 def test_chain_rule_x_plus_y_times_z():

@@ -6,9 +6,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
-
-from autograd import Value
-from viz import GraphvizNotFoundError, draw, render
+from gradtrace import Value
+from gradtrace.viz import GraphvizNotFoundError, draw, render
 
 GREEN = "#2e7d32"
 RED = "#c62828"

@@ -6,8 +6,7 @@ import sys
 
 import numpy as np
 import pytest
-
-from autograd import Value
+from gradtrace import Value
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="no Graphviz dot")
 
@@ -25,7 +24,7 @@ class FakeIPython:
 @needs_dot
 def test_registered_formatter_shows_a_value_as_its_graph():
     pytest.importorskip("IPython")
-    from viz import jupyter
+    from gradtrace.viz import jupyter
 
     ip = FakeIPython()
     assert jupyter.register(ip)
@@ -44,7 +43,7 @@ def test_importing_viz_outside_ipython_registers_nothing():
 
 
 def test_history_plot(tmp_path):
-    from viz.plots import plot_history
+    from gradtrace.viz.plots import plot_history
 
     history = {"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.6, 0.4], "accuracy": [0.5, 0.7, 0.9]}
     history["time"] = [0.1, 0.2, 0.1]  # fit() records it; not a curve to plot
@@ -55,7 +54,7 @@ def test_history_plot(tmp_path):
 
 
 def test_decision_boundary_of_a_function(tmp_path):
-    from viz.plots import plot_decision_boundary
+    from gradtrace.viz.plots import plot_decision_boundary
 
     X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
     y = np.array([0, 1, 1, 0])
@@ -64,8 +63,8 @@ def test_decision_boundary_of_a_function(tmp_path):
 
 
 def test_decision_boundary_of_a_scalar_mlp():
-    nn = pytest.importorskip("nn")
-    from viz.plots import plot_decision_boundary
+    nn = pytest.importorskip("gradtrace.nn")
+    from gradtrace.viz.plots import plot_decision_boundary
 
     model = nn.MLP(2, [4, 1])
     X = np.random.default_rng(0).normal(size=(10, 2))
@@ -74,7 +73,7 @@ def test_decision_boundary_of_a_scalar_mlp():
 
 
 def test_confusion_matrix_heat_map_annotates_counts():
-    from viz.plots import plot_confusion_matrix
+    from gradtrace.viz.plots import plot_confusion_matrix
 
     fig = plot_confusion_matrix([[5, 1], [2, 7]], class_names=["no", "yes"])
     texts = [t.get_text() for t in fig.axes[0].texts]
@@ -82,8 +81,8 @@ def test_confusion_matrix_heat_map_annotates_counts():
 
 
 def test_gradient_histograms_one_per_layer():
-    nn = pytest.importorskip("nn")
-    from viz.plots import gradients_by_layer, plot_gradient_histograms
+    nn = pytest.importorskip("gradtrace.nn")
+    from gradtrace.viz.plots import gradients_by_layer, plot_gradient_histograms
 
     model = nn.MLP(2, [3, 3, 1])
     out = model([0.5, -1.0])

@@ -2,16 +2,15 @@
 
 import re
 
+import gradtrace
 import numpy as np
 import pytest
+from gradtrace import Value, vsum
+from gradtrace.viz import draw
+from gradtrace.viz.draw import walk
+from gradtrace.viz.network import colour, network
 
-import autograd
-from autograd import Value, vsum
-from viz import draw
-from viz.draw import walk
-from viz.network import colour, network
-
-nn = pytest.importorskip("nn")
+nn = pytest.importorskip("gradtrace.nn")
 
 
 def mlp_loss(n_samples=4):
@@ -77,9 +76,9 @@ def test_a_graph_of_100k_nodes_gives_dot_source():
     assert "network view" in draw(loss, model=model).source
 
 
-@pytest.mark.skipif(not hasattr(autograd, "Tensor"), reason="autograd.Tensor not there yet")
+@pytest.mark.skipif(not hasattr(gradtrace, "Tensor"), reason="gradtrace.Tensor not there yet")
 def test_tensor_graph_nodes_show_shape_dtype_and_summaries():
-    Tensor = autograd.Tensor
+    Tensor = gradtrace.Tensor
     x = Tensor(np.arange(6.0).reshape(2, 3), label="x")
     w = Tensor(np.full((3, 4), 0.5), requires_grad=True, label="W")
     loss = (x @ w).sum()
@@ -92,7 +91,7 @@ def test_tensor_graph_nodes_show_shape_dtype_and_summaries():
 
 @pytest.mark.skipif(not hasattr(nn, "Sequential"), reason="nn.Sequential not there yet")
 def test_tensor_model_is_grouped_by_layer_with_coloured_arrows():
-    Tensor = autograd.Tensor
+    Tensor = gradtrace.Tensor
     model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
     x = Tensor(np.random.default_rng(0).normal(size=(5, 4)))
     loss = nn.functional.cross_entropy(model(x), np.array([0, 1, 2, 0, 1]))
@@ -104,8 +103,8 @@ def test_tensor_model_is_grouped_by_layer_with_coloured_arrows():
 
 
 def test_the_output_box_holds_the_root_not_the_first_parameterless_layer():
-    from autograd import Tensor
-    from viz.network import group_by_model
+    from gradtrace import Tensor
+    from gradtrace.viz.network import group_by_model
 
     model = nn.Sequential(nn.Linear(4, 4, seed=0), nn.Sigmoid(), nn.Linear(4, 1, seed=1))
     x = Tensor(np.ones((2, 4)))

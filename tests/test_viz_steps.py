@@ -3,10 +3,9 @@
 import shutil
 
 import pytest
-
-from autograd import Value
-from viz import backward_steps
-from viz.draw import walk
+from gradtrace import Value
+from gradtrace.viz import backward_steps
+from gradtrace.viz.draw import walk
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="no Graphviz dot")
 

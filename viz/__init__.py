@@ -8,7 +8,7 @@
 
 viz reads the public node interface only; autograd never imports viz. Importing viz inside
 IPython/Jupyter registers display formatters so a Value or Tensor shows as its graph
-(`%load_ext viz` does the same)."""
+(`%load_ext gradtrace.viz` does the same)."""
 
 from . import jupyter
 from .draw import GraphvizNotFoundError, draw, render
@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 
-def load_ipython_extension(ip):  # `%load_ext viz`
+def load_ipython_extension(ip):  # `%load_ext gradtrace.viz`
     jupyter.register(ip)
 
 

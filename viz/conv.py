@@ -22,7 +22,7 @@ except ImportError as e:  # pragma: no cover - matplotlib is the `plots` extra
         "viz.conv needs matplotlib: pip install 'gradtrace[plots]' (or pip install matplotlib)"
     ) from e
 
-from autograd import Tensor, no_grad
+from gradtrace import Tensor, no_grad
 
 
 def _finish(fig: Figure, path: str | Path | None) -> Figure:

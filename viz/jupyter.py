@@ -3,9 +3,9 @@
 autograd must never import viz (or graphviz), so a node cannot carry its own `_repr_svg_`.
 Instead IPython is told, from the outside, how to show one: `register()` adds an
 `image/svg+xml` formatter for `Value` and `Tensor` to the running IPython's display
-formatters. `import viz` calls it (it does nothing outside IPython), and `%load_ext viz`
-does the same in a notebook that has not imported viz. Without Graphviz's `dot` the formatter
-returns None and IPython falls back to the plain text repr.
+formatters. `import gradtrace.viz` calls it (it does nothing outside IPython), and
+`%load_ext gradtrace.viz` does the same in a notebook that has not imported viz. Without
+Graphviz's `dot` the formatter returns None and IPython falls back to the plain text repr.
 """
 
 from __future__ import annotations
@@ -36,11 +36,10 @@ def register(ip: Any = None) -> bool:
         ip = ipython.get_ipython()
         if ip is None:
             return False
-    import autograd
-
+    import gradtrace
     svg = ip.display_formatter.formatters["image/svg+xml"]
     for name in ("Value", "Tensor"):
-        cls = getattr(autograd, name, None)
+        cls = getattr(gradtrace, name, None)
         if cls is not None:
             svg.for_type(cls, node_svg)
     return True
@@ -48,10 +47,9 @@ def register(ip: Any = None) -> bool:
 
 def unregister(ip: Any) -> None:
     """Remove the formatters again (Values print as text)."""
-    import autograd
-
+    import gradtrace
     svg = ip.display_formatter.formatters["image/svg+xml"]
     for name in ("Value", "Tensor"):
-        cls = getattr(autograd, name, None)
+        cls = getattr(gradtrace, name, None)
         if cls is not None:
             svg.type_printers.pop(cls, None)

@@ -63,7 +63,7 @@ def plot_history(history: Mapping[str, Sequence[float]], path: str | Path | None
 
 def _scores(model: Any, points: np.ndarray) -> np.ndarray:
     """Model outputs on an (m, 2) array: a function, a Tensor model or a scalar Value model."""
-    from autograd import Value, no_grad
+    from gradtrace import Value, no_grad
 
     params = model.parameters() if hasattr(model, "parameters") else None
     with no_grad():
@@ -76,7 +76,7 @@ def _scores(model: Any, points: np.ndarray) -> np.ndarray:
                 rows.append([v.data for v in o] if isinstance(o, list) else [o.data])
             out = np.array(rows)
         else:
-            from autograd import Tensor
+            from gradtrace import Tensor
 
             out = model(Tensor(points))
     out = np.asarray(getattr(out, "data", out), dtype=np.float64)

@@ -10,10 +10,9 @@
 # and then look at the picture.
 
 # %%
-from autograd import Value
+from gradtrace import Value
+from gradtrace.viz import backward_steps, draw
 from IPython.display import display
-
-from viz import backward_steps, draw
 
 # %% [markdown]
 # ## Forward pass by hand

@@ -24,11 +24,9 @@ import math
 
 import matplotlib.pyplot as plt
 import numpy as np
-
-from autograd import Value, topological_order
+from gradtrace import Value, topological_order
+from gradtrace.viz import backward_steps, draw
 from IPython.display import display
-
-from viz import backward_steps, draw
 
 # %% [markdown]
 # ## Forward pass by hand, one gate at a time

@@ -15,9 +15,8 @@
 
 # %%
 import numpy as np
-
-from autograd import Value
-from viz import draw
+from gradtrace import Value
+from gradtrace.viz import draw
 
 # %% [markdown]
 # ## By hand

@@ -20,9 +20,8 @@ import math
 import time
 
 import matplotlib.pyplot as plt
-
-from autograd import Value
-from viz import draw
+from gradtrace import Value
+from gradtrace.viz import draw
 
 i1, i2 = 0.05, 0.10
 t1, t2 = 0.01, 0.99

@@ -15,9 +15,8 @@ import math
 
 import matplotlib.pyplot as plt
 import numpy as np
-
-from autograd import Value
-from nn import metrics
+from gradtrace import Value
+from gradtrace.nn import metrics
 
 players = ["Sachin", "Bradman", "Kapil", "Warne"]
 p_india = np.array([0.5, 0.25, 0.125, 0.125])       # how often you name each one

@@ -15,12 +15,11 @@
 # The notes derive the same, remarkably simple, gradient for both: **δ = ∂J/∂z = a − y**.
 
 # %%
+import gradtrace.nn.functional as F
 import matplotlib.pyplot as plt
 import numpy as np
-
-import nn.functional as F
-from autograd import Tensor, Value
-from viz import draw
+from gradtrace import Tensor, Value
+from gradtrace.viz import draw
 
 rng = np.random.default_rng(0)
 

@@ -11,12 +11,11 @@
 # the training and test losses.
 
 # %%
+import gradtrace.nn.functional as F
 import matplotlib.pyplot as plt
 import numpy as np
-
-import nn.functional as F
-from autograd import Tensor, no_grad
-from nn import Dropout, Linear, ReLU, Sequential, data, optim
+from gradtrace import Tensor, no_grad
+from gradtrace.nn import Dropout, Linear, ReLU, Sequential, data, optim
 
 rng = np.random.default_rng(0)
 

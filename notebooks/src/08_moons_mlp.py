@@ -15,14 +15,13 @@
 # %%
 import time
 
+import gradtrace.nn.functional as F
 import matplotlib.pyplot as plt
 import numpy as np
+from gradtrace import Tensor, topological_order
+from gradtrace.nn import MLP, Linear, ReLU, Sequential, data, optim
+from gradtrace.viz.plots import plot_decision_boundary
 from IPython.display import display
-
-import nn.functional as F
-from autograd import Tensor, no_grad, topological_order
-from nn import MLP, Linear, ReLU, Sequential, data, optim
-from viz.plots import plot_decision_boundary
 
 X, y = data.make_moons(n_samples=100, noise=0.1, seed=1)
 t = 2.0 * y - 1.0                                   # labels as -1 / +1 for the hinge loss

@@ -10,13 +10,12 @@
 # score the notes define, computed by hand from the matrix and checked against `nn.metrics`.
 
 # %%
+import gradtrace.nn.functional as F
 import matplotlib.pyplot as plt
 import numpy as np
+from gradtrace.nn import Linear, ReLU, Sequential, data, fit, metrics, optim, predict
+from gradtrace.viz.plots import plot_confusion_matrix, plot_history
 from IPython.display import display
-
-import nn.functional as F
-from nn import Linear, ReLU, Sequential, data, fit, metrics, optim, predict
-from viz.plots import plot_confusion_matrix, plot_history
 
 X, y = data.load_digits()
 print(X.shape, y.shape, "pixel values", X.min(), "to", X.max(), "; images per digit",

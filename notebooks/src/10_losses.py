@@ -21,12 +21,11 @@
 # %%
 import math
 
+import gradtrace.nn.functional as F
 import matplotlib.pyplot as plt
 import numpy as np
-
-import nn.functional as F
-from autograd import Tensor, Value
-from viz import draw
+from gradtrace import Tensor, Value
+from gradtrace.viz import draw
 
 # %% [markdown]
 # ## Regression: L1 and L2

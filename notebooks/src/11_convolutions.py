@@ -13,18 +13,17 @@
 # %%
 import time
 
+import gradtrace.nn.functional as F
 import matplotlib.pyplot as plt
 import numpy as np
-
-import nn.functional as F
-from autograd import Tensor, gradcheck, no_grad
-from autograd.conv_gates import conv2d, max_pool2d
-from nn.conv import Conv2d, Flatten, MaxPool2d
-from nn.data import batches, load_digits, train_test_split
-from nn.layers import Linear, ReLU, Sequential
-from nn.optim import SGD, CosineAnnealingLR
-from viz.conv import plot_feature_maps, plot_filters
-from viz.network import network
+from gradtrace import Tensor, gradcheck, no_grad
+from gradtrace.conv_gates import conv2d, max_pool2d
+from gradtrace.nn.conv import Conv2d, Flatten, MaxPool2d
+from gradtrace.nn.data import batches, load_digits, train_test_split
+from gradtrace.nn.layers import Linear, ReLU, Sequential
+from gradtrace.nn.optim import SGD, CosineAnnealingLR
+from gradtrace.viz.conv import plot_feature_maps, plot_filters
+from gradtrace.viz.network import network
 
 # %% [markdown]
 # ## Shapes: a 5x5 filter on a 28x28 image gives a 24x24 feature map

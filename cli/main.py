@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from autograd import Value
+from gradtrace import Value
 
 EXIT_ERROR = 1
 
@@ -39,7 +39,8 @@ def demo_sigmoid_neuron() -> None:
 
 def cmd_draw(args: argparse.Namespace) -> int:
     """Parse the expression safely, run forward and backward, print gradients, draw."""
-    from .draw import FORMATS, GraphvizNotFoundError, render
+    from gradtrace.viz.draw import FORMATS, GraphvizNotFoundError, render
+
     from .expr import ExpressionError, evaluate, parse, parse_assignments
 
     if args.output and Path(args.output).suffix.lower() not in FORMATS:
@@ -65,7 +66,7 @@ def cmd_draw(args: argparse.Namespace) -> int:
         if args.output:
             print(f"wrote {render(root, args.output, **options)}")
         if args.steps:
-            from .steps import backward_steps
+            from gradtrace.viz.steps import backward_steps
 
             frames = backward_steps(root, fmt=args.fmt, rankdir=args.rankdir)
             paths = frames.save(args.steps, format=args.steps_format)
@@ -82,6 +83,8 @@ def fail(message: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from gradtrace.viz.draw import FORMATS
+
     parser = argparse.ArgumentParser(
         prog="gradtrace", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -104,7 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     draw.add_argument("expression", help='e.g. "(x + y) * z"')
     draw.add_argument("values", nargs="*", metavar="name=value", help="e.g. x=-2 y=5 z=-4")
-    draw.add_argument("-o", "--output", metavar="FILE", help=".svg, .png, .pdf or .dot")
+    draw.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="the file to write; its suffix picks the format: " + ", ".join(FORMATS),
+    )
     draw.add_argument("--steps", metavar="DIR", help="also write one picture per backward step")
     draw.add_argument(
         "--steps-format",

@@ -16,12 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-
-from autograd import Value
-
-from .draw import dot_available, render
-from .network import network
-from .steps import backward_steps
+from gradtrace import Value
+from gradtrace.viz.draw import dot_available, render
+from gradtrace.viz.network import network
+from gradtrace.viz.steps import backward_steps
 
 
 class Writer:
@@ -89,8 +87,7 @@ def circuits(out: Writer) -> None:
 def moons(out: Writer, plots) -> None:  # noqa: ANN001 - plots is the viz.plots module
     """micrograd's demo: a scalar MLP 2-16-16-1 (Values) on 100 moons points, hinge loss +
     1e-4 sum w^2, full-batch SGD with lr 1.0 - 0.9 k/100, 100 steps."""
-    import nn
-
+    from gradtrace import nn
     X, y = nn.data.make_moons(100, noise=0.1, seed=0)
     t = [float(v) for v in 2 * y - 1]  # labels -1 / +1 for the hinge loss
     rows = [[float(a), float(b)] for a, b in X]
@@ -138,8 +135,7 @@ def moons(out: Writer, plots) -> None:  # noqa: ANN001 - plots is the viz.plots 
 
 def digits(out: Writer, plots) -> None:  # noqa: ANN001
     """A Tensor classifier 64-128-64-10 on the 8x8 digits, trained with fit()."""
-    import nn
-    from autograd import Tensor
+    from gradtrace import Tensor, nn
 
     X, y = nn.data.load_digits()
     X_train, X_test, y_train, y_test = nn.data.train_test_split(
@@ -202,7 +198,7 @@ def run(folder: str | Path, train: bool = True) -> list[Path]:
     circuits(out)
     if train:
         try:
-            from . import plots
+            from gradtrace.viz import plots
         except ImportError as e:
             print(f"  training plots skipped: {e}")
         else:

@@ -11,7 +11,7 @@ import ast
 import math
 from dataclasses import dataclass
 
-from autograd import Value
+from gradtrace import Value
 
 UNARY_FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu")
 FUNCTIONS = (*UNARY_FUNCTIONS, "max")

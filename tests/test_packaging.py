@@ -7,7 +7,6 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -95,7 +94,12 @@ def test_installs_beside_hips_autograd(wheel, tmp_path):
     # the two packages under test are installed into the fresh venv for real.
     site = run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])")
     purelib = Path(site.stdout.strip())
-    (purelib / "_deps_from_tests.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    import graphviz
+    import numpy
+    import tqdm
+
+    dirs = {str(Path(m.__file__).resolve().parents[1]) for m in (numpy, graphviz, tqdm)}
+    (purelib / "_deps_from_tests.pth").write_text("\n".join(sorted(dirs)) + "\n")
     try:
         run(python, "-m", "pip", "install", "--no-deps", "--quiet", "autograd")
     except pytest.fail.Exception:

@@ -28,7 +28,7 @@ demo: setup
 	$(VENV)/bin/gradtrace demo
 
 test: setup
-	$(PY) -m pytest --nbmake tests notebooks
+	$(PY) -m pytest -n auto --nbmake tests notebooks
 
 # PyTorch is a reference in tests only (CI installs it; tests skip cleanly without it).
 torch: setup

@@ -7,7 +7,6 @@ import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TORCH_HINT = "PyTorch is not installed: `make torch` installs torch==2.13.0 (the CPU build)"
-_torch_skips: list[str] = []
 
 
 def require(module: str, hint: str):
@@ -21,22 +20,24 @@ def require(module: str, hint: str):
 
 
 @pytest.fixture
-def torch(request):
+def torch():
     """PyTorch in float64 (a test-only reference)."""
     try:
         import torch
     except ImportError:
-        _torch_skips.append(request.node.nodeid)
         torch = require("torch", TORCH_HINT)  # fails under CI, skips elsewhere
     torch.set_default_dtype(torch.float64)
     return torch
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """Say once, at the end, that the PyTorch reference tests did not run and how to run them."""
-    if _torch_skips:
+    """Say once, at the end, that the PyTorch reference tests did not run and how to run them.
+    (Counted from the skip reports, so it also works when pytest-xdist runs the tests.)"""
+    skipped = terminalreporter.stats.get("skipped", [])
+    torch_skips = sum(TORCH_HINT in str(getattr(report, "longrepr", "")) for report in skipped)
+    if torch_skips:
         terminalreporter.write_line(
-            f"{len(_torch_skips)} PyTorch reference tests were skipped: {TORCH_HINT}, "
+            f"{torch_skips} PyTorch reference tests were skipped: {TORCH_HINT}, "
             "then `make test` runs them.",
             yellow=True,
         )

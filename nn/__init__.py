@@ -16,6 +16,7 @@ from .layers import (
 )
 from .module import Module, ModuleList, ParameterList
 from .scalar_models import MLP, Layer, Neuron
+from .torch_bridge import UnsupportedModuleError, from_torch
 from .train import evaluate, fit, predict
 
 __all__ = [
@@ -38,9 +39,11 @@ __all__ = [
     "Sigmoid",
     "Softmax",
     "Tanh",
+    "UnsupportedModuleError",
     "data",
     "evaluate",
     "fit",
+    "from_torch",
     "functional",
     "init",
     "metrics",

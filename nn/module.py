@@ -186,6 +186,13 @@ class Module:
         ValueError that says so and names the file."""
         return self.load_state_dict(read_npz(path), strict=strict)
 
+    def to_torch(self) -> Any:
+        """The equivalent torch.nn module with a copy of the weights (needs PyTorch; the
+        supported modules and the way back, `nn.from_torch`, are in nn/torch_bridge.py)."""
+        from .torch_bridge import to_torch
+
+        return to_torch(self)
+
     # ------------------------------------------------------------------ display
     def extra_repr(self) -> str:
         return ""

@@ -1,0 +1,259 @@
+"""Moving models to PyTorch and back: `module.to_torch()` and `from_torch(torch_module)`.
+
+    net = Sequential(Linear(64, 32), ReLU(), Linear(32, 10))   # trained in gradtrace
+    tnet = net.to_torch()                 # a torch.nn.Sequential with the same weights
+    back = from_torch(tnet)               # and back again, after training on in torch
+
+Both directions copy the weights (same values and dtype: float64 stays float64) and keep the
+training flag. State dicts need no converting of names either: gradtrace's are PyTorch's
+("0.weight", "0.bias", "2.weight", ...), so `tnet.load_state_dict({k: torch.tensor(v) for k, v
+in net.state_dict().items()})` and `net.load_state_dict(tnet.state_dict())` both work.
+
+Each supported module is one row of `PAIRS` below: the gradtrace class, the torch class, and
+one small function for each direction. Anything else (a custom Module with its own forward, a
+BatchNorm1d, a Conv2d with dilation) is an `UnsupportedModuleError` naming the module and its
+path in the model, e.g. "model.2 (BatchNorm1d) has no gradtrace equivalent". PyTorch is an
+optional dependency: it is imported only when one of these functions runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from gradtrace import Tensor
+
+from .conv import AvgPool2d, Conv2d, MaxPool2d
+from .layers import Dropout, Flatten, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
+from .module import Module
+
+INSTALL_HINT = 'install it with: pip install "gradtrace[torch]" (torch==2.13.0, the CPU build)'
+
+
+class UnsupportedModuleError(ValueError):
+    """A module (or one of its settings) that has no equivalent on the other side."""
+
+
+def import_torch(what: str) -> Any:
+    """`torch`, or an ImportError that says `what` needs it and how to install it."""
+    try:
+        import torch
+    except ImportError as err:
+        raise ImportError(f"{what} needs PyTorch, which is not installed: {INSTALL_HINT}") from err
+    return torch
+
+
+# ---------------------------------------------------------------------------- arrays
+def _param(torch: Any, array: np.ndarray | None) -> Any:
+    """A torch Parameter holding a copy of `array` (same dtype), or None."""
+    return None if array is None else torch.nn.Parameter(torch.tensor(array))
+
+
+def _array(param: Any, where: str) -> np.ndarray:
+    """A NumPy copy of a torch parameter (floating dtypes NumPy knows: 16, 32, 64 bits)."""
+    t = param.detach().cpu()
+    try:
+        if not t.is_floating_point():
+            raise TypeError
+        return t.numpy().copy()
+    except TypeError:  # bfloat16 and other dtypes NumPy does not have
+        raise UnsupportedModuleError(
+            f"{where}: a parameter of dtype {t.dtype} has no NumPy equivalent; convert the model "
+            "first, e.g. module.double()"
+        ) from None
+
+
+def _set(p: Tensor, array: np.ndarray) -> None:
+    """Give a gradtrace parameter the torch weights (a copy, with its dtype)."""
+    p.data = array
+    p.grad = None
+
+
+def _data(p: Tensor | None) -> np.ndarray | None:
+    return None if p is None else p.data
+
+
+def _refuse(where: str, m: Any, settings: dict[str, Any], defaults: dict[str, Any]) -> None:
+    """Raise if a torch module uses settings gradtrace does not have (e.g. dilation=2)."""
+    odd = [f"{k}={settings[k]!r}" for k in defaults if settings[k] != defaults[k]]
+    if odd:
+        allowed = ", ".join(f"{k}={v!r}" for k, v in defaults.items())
+        raise UnsupportedModuleError(
+            f"{where} ({type(m).__name__}) with {', '.join(odd)} has no gradtrace equivalent "
+            f"(gradtrace supports only {allowed})"
+        )
+
+
+# ---------------------------------------------------------------------------- the pairs
+# Each row: gradtrace class, torch.nn class name, to torch (module, torch, convert a child),
+# from torch (module, its path, convert a child). Torch modules are built on the "meta" device
+# (no memory, no random numbers drawn from torch's global generator), then given our weights.
+def _linear_to(m: Linear, torch: Any, _: Any) -> Any:
+    t = torch.nn.Linear(m.in_features, m.out_features, m.bias is not None, device="meta")
+    t.weight, t.bias = _param(torch, m.weight.data), _param(torch, _data(m.bias))
+    return t
+
+
+def _linear_from(t: Any, where: str, _: Any) -> Linear:
+    m = Linear(t.in_features, t.out_features, t.bias is not None)
+    _set(m.weight, _array(t.weight, where))
+    if t.bias is not None:
+        _set(m.bias, _array(t.bias, where))
+    return m
+
+
+def _conv_to(m: Conv2d, torch: Any, _: Any) -> Any:
+    t = torch.nn.Conv2d(
+        m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding,
+        bias=m.bias is not None, device="meta",
+    )  # fmt: skip
+    t.weight, t.bias = _param(torch, m.weight.data), _param(torch, _data(m.bias))
+    return t
+
+
+def _conv_from(t: Any, where: str, _: Any) -> Conv2d:
+    padding = (0, 0) if t.padding == "valid" else t.padding
+    if isinstance(padding, str):
+        raise UnsupportedModuleError(
+            f"{where} (Conv2d) with padding={padding!r} has no gradtrace equivalent (gradtrace "
+            "takes the padding as numbers: kernel_size // 2 for an odd kernel at stride 1)"
+        )
+    settings = {"dilation": tuple(t.dilation), "groups": t.groups, "padding_mode": t.padding_mode}
+    _refuse(where, t, settings, {"dilation": (1, 1), "groups": 1, "padding_mode": "zeros"})
+    m = Conv2d(
+        t.in_channels, t.out_channels, tuple(t.kernel_size), tuple(t.stride), tuple(padding),
+        bias=t.bias is not None,
+    )  # fmt: skip
+    _set(m.weight, _array(t.weight, where))
+    if t.bias is not None:
+        _set(m.bias, _array(t.bias, where))
+    return m
+
+
+def _max_pool_from(t: Any, where: str, _: Any) -> MaxPool2d:
+    dilation = t.dilation if isinstance(t.dilation, tuple) else (t.dilation, t.dilation)
+    settings = {"dilation": dilation, "ceil_mode": t.ceil_mode, "return_indices": t.return_indices}
+    _refuse(where, t, settings, {"dilation": (1, 1), "ceil_mode": False, "return_indices": False})
+    return MaxPool2d(t.kernel_size, t.stride, t.padding)
+
+
+def _avg_pool_from(t: Any, where: str, _: Any) -> AvgPool2d:
+    settings = {
+        "ceil_mode": t.ceil_mode,
+        "count_include_pad": t.count_include_pad,
+        "divisor_override": t.divisor_override,
+    }
+    defaults = {"ceil_mode": False, "count_include_pad": True, "divisor_override": None}
+    _refuse(where, t, settings, defaults)
+    return AvgPool2d(t.kernel_size, t.stride, t.padding)
+
+
+def _softmax_from(t: Any, where: str, _: Any) -> Softmax:
+    if t.dim is None:
+        raise UnsupportedModuleError(
+            f"{where} (Softmax) has dim=None (PyTorch guesses the axis from the input's rank); "
+            "give it a dim, e.g. torch.nn.Softmax(dim=-1)"
+        )
+    return Softmax(axis=t.dim)
+
+
+def _flatten_from(t: Any, where: str, _: Any) -> Flatten:
+    _refuse(where, t, {"end_dim": t.end_dim}, {"end_dim": -1})
+    return Flatten(t.start_dim)
+
+
+def _sequential_from(t: Any, where: str, convert: Callable[[Any, str], Module]) -> Sequential:
+    return Sequential(*(convert(child, name) for name, child in t.named_children()))
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One supported module: our class, torch's class name and the two conversions."""
+
+    ours: type
+    theirs: str
+    to_torch: Callable[[Any, Any, Callable[[Any, str], Any]], Any]  # (ours, torch, convert)
+    from_torch: Callable[[Any, str, Callable[[Any, str], Module]], Module]  # (theirs, path, ...)
+
+
+PAIRS = (
+    Pair(Linear, "Linear", _linear_to, _linear_from),
+    Pair(ReLU, "ReLU", lambda m, torch, _: torch.nn.ReLU(), lambda t, w, _: ReLU()),
+    Pair(
+        LeakyReLU,
+        "LeakyReLU",
+        lambda m, torch, _: torch.nn.LeakyReLU(m.slope),
+        lambda t, w, _: LeakyReLU(t.negative_slope),
+    ),
+    Pair(Tanh, "Tanh", lambda m, torch, _: torch.nn.Tanh(), lambda t, w, _: Tanh()),
+    Pair(Sigmoid, "Sigmoid", lambda m, torch, _: torch.nn.Sigmoid(), lambda t, w, _: Sigmoid()),
+    Pair(Softmax, "Softmax", lambda m, torch, _: torch.nn.Softmax(m.axis), _softmax_from),
+    Pair(
+        Dropout, "Dropout", lambda m, torch, _: torch.nn.Dropout(m.p), lambda t, w, _: Dropout(t.p)
+    ),
+    Pair(Flatten, "Flatten", lambda m, torch, _: torch.nn.Flatten(m.start_dim), _flatten_from),
+    Pair(
+        Sequential,
+        "Sequential",
+        lambda m, torch, convert: torch.nn.Sequential(
+            *(convert(child, name) for name, child in m._modules.items())
+        ),
+        _sequential_from,
+    ),
+    Pair(Conv2d, "Conv2d", _conv_to, _conv_from),
+    Pair(
+        MaxPool2d,
+        "MaxPool2d",
+        lambda m, torch, _: torch.nn.MaxPool2d(m.kernel_size, m.stride, m.padding),
+        _max_pool_from,
+    ),
+    Pair(
+        AvgPool2d,
+        "AvgPool2d",
+        lambda m, torch, _: torch.nn.AvgPool2d(m.kernel_size, m.stride, m.padding),
+        _avg_pool_from,
+    ),
+)
+SUPPORTED = ", ".join(p.theirs for p in PAIRS)
+
+
+# ---------------------------------------------------------------------------- the API
+def to_torch(module: Module, name: str = "model") -> Any:
+    """The equivalent `torch.nn` module of a gradtrace `module`, with a copy of its weights
+    (same dtype) and its training flag. `name` is how errors name the root of the model."""
+    torch = import_torch("Module.to_torch()")
+    rows = {p.ours: p for p in PAIRS}
+    return _convert(module, name, rows, "torch", lambda p, m, where, c: p.to_torch(m, torch, c))
+
+
+def from_torch(module: Any, name: str = "model") -> Module:
+    """The equivalent gradtrace module of a `torch.nn` module, with a copy of its weights
+    (same dtype) and its training flag. Frozen torch parameters (requires_grad=False) become
+    ordinary trainable gradtrace parameters. `name` is how errors name the root."""
+    torch = import_torch("gradtrace.nn.from_torch()")
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"from_torch: expected a torch.nn.Module, got {type(module).__name__}")
+    rows = {getattr(torch.nn, p.theirs): p for p in PAIRS}
+    return _convert(
+        module, name, rows, "gradtrace", lambda p, t, where, c: p.from_torch(t, where, c)
+    )
+
+
+def _convert(module: Any, where: str, rows: dict[type, Pair], side: str, build: Callable) -> Any:
+    """Convert `module` (at path `where`) and, through `build`'s convert argument, its
+    children; the exact class is looked up, since a subclass may have its own forward."""
+    pair = rows.get(type(module))
+    if pair is None:
+        raise UnsupportedModuleError(
+            f"{where} ({type(module).__name__}) has no {side} equivalent; the modules that "
+            f"convert are {SUPPORTED}"
+        )
+
+    def convert(child: Any, key: str) -> Any:
+        return _convert(child, f"{where}.{key}", rows, side, build)
+
+    out = build(pair, module, where, convert)
+    out.train(module.training)
+    return out

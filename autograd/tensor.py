@@ -414,19 +414,29 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return _nary("linear", (x, weight) if bias is None else (x, weight, bias), None)
 
 
-def cross_entropy(logits: Tensor, target: np.ndarray, reduction: str = "mean") -> Tensor:
-    """Softmax cross-entropy of `logits` (..., C) against integer class indices `target`
-    (...), as one fused gate: log-softmax, the pick of each row's target and the reduction
-    ("mean", "sum" or "none") in one node, whose VJP is (softmax - onehot) / n."""
-    target = np.asarray(target)
-    shape, c = logits.shape, logits.shape[-1] if logits.ndim else 0
-    if logits.ndim == 0 or target.shape != shape[:-1] or target.dtype.kind not in "iu":
-        raise ValueError(
-            f"cross_entropy: expected integer class indices of shape {shape[:-1]} "
-            f"for logits of shape {shape}, got {target.dtype} of shape {target.shape}"
-        )
-    if reduction not in ("mean", "sum", "none"):
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_reduction(reduction: str) -> str:
+    """A loss's `reduction` checked: the one check, used by this fused gate and by every loss
+    in gradtrace.nn.functional."""
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
         raise ValueError(f"reduction: expected 'mean', 'sum' or 'none', got {reduction!r}")
+    return reduction
+
+
+def class_index(target: Any, shape: tuple, who: str = "cross_entropy") -> tuple:
+    """Integer class indices `target` (shape[:-1]) checked against scores of `shape` (..., C);
+    returns the index tuple that picks each row's target entry. The one check of class
+    indices, used by this fused gate and by gradtrace.nn.functional's losses (`who` names
+    the function in the message)."""
+    target = np.asarray(target)
+    c = shape[-1] if len(shape) else 0
+    if len(shape) == 0 or target.shape != shape[:-1] or target.dtype.kind not in "iu":
+        raise ValueError(
+            f"{who}: target must be class indices (integers) of shape {shape[:-1]} for "
+            f"input of shape {shape}, got {target.dtype} of shape {target.shape}"
+        )
     # one pass checks both ends: as unsigned numbers, negative indices become huge
     if target.size and target.astype(np.uint64, copy=False).max() >= c:
         bad = target[(target < 0) | (target >= c)].flat[0]
@@ -435,9 +445,19 @@ def cross_entropy(logits: Tensor, target: np.ndarray, reduction: str = "mean") -
             f"shape {shape} ({c} classes)"
         )
     if target.ndim == 1:
-        index = (np.arange(len(target)), target)
-    else:
-        index = (*np.indices(target.shape, sparse=True), target)
+        return (np.arange(len(target)), target)
+    return (*np.indices(target.shape, sparse=True), target)
+
+
+def cross_entropy(logits: Tensor, target: np.ndarray, reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy of `logits` (..., C) against integer class indices `target`
+    (...), as one fused gate: log-softmax, the pick of each row's target and the reduction
+    ("mean", "sum" or "none") in one node, whose VJP is (softmax - onehot) / n. This is the
+    engine's gate; the loss users call is gradtrace.nn.functional.cross_entropy (which runs
+    this gate for Tensors), and gradtrace.nn.metrics.cross_entropy is the entropy H(p, q)
+    of two distributions in bits, another quantity."""
+    index = class_index(target, logits.shape)
+    check_reduction(reduction)
     return _unary("cross_entropy", logits, gates.Targets(index, reduction))
 
 

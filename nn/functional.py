@@ -26,6 +26,7 @@ from typing import Any
 import gradtrace
 import numpy as np
 from gradtrace import Value, vsum
+from gradtrace.tensor import check_reduction, class_index
 
 __all__ = [
     "binary_cross_entropy",
@@ -43,7 +44,6 @@ __all__ = [
     "tanh",
 ]
 
-_REDUCTIONS = ("mean", "sum", "none")
 _LOG_FLOOR = -100.0  # PyTorch clamps log(p) in binary_cross_entropy at -100
 _P_FLOOR = math.exp(_LOG_FLOOR)
 
@@ -217,11 +217,6 @@ def _reduce(ops: _Ops, losses, reduction: str):
     return ops.mean(losses)
 
 
-def _check_reduction(reduction: str) -> None:
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"reduction: expected one of {_REDUCTIONS}, got {reduction!r}")
-
-
 # ================================================================= activations
 def sigmoid(x):
     """sigmoid(x) = 1 / (1 + e**-x) elementwise (the fused gate, local gradient s(1 - s))."""
@@ -318,7 +313,7 @@ def multilabel_cross_entropy(input, target, reduction: str = "mean", label_reduc
     `label_reduction="sum"` as in the notes, or "mean" over the labels (PyTorch's
     multilabel_soft_margin_loss). Then `reduction` over the samples. input (N, C) or (C,)
     logits, target the same shape of 0/1 labels (several may be 1)."""
-    _check_reduction(reduction)
+    check_reduction(reduction)
     if label_reduction not in ("sum", "mean"):
         raise ValueError(f"label_reduction: expected 'sum' or 'mean', got {label_reduction!r}")
     ops, x = _engine(input)
@@ -337,18 +332,23 @@ def cross_entropy(input, target, reduction: str = "mean"):
     input: logits (N, C), or one row (C,) (a list of C Values). target: class indices (N,)
     (one int for one row), or one-hot / probability rows of the input's shape. Computed with
     log-softmax (log-sum-exp), so logits of +-1000 are fine. The gradient is softmax(z) - y,
-    the lecture's delta = a - y. "mean" divides by the number of rows N."""
+    the lecture's delta = a - y. "mean" divides by the number of rows N.
+
+    The loss to train with (torch.nn.functional.cross_entropy). For Tensors with class
+    indices it runs the engine's fused gate gradtrace.tensor.cross_entropy; not to be confused
+    with gradtrace.nn.metrics.cross_entropy(p, q), the cross-entropy H(p, q) of two
+    distributions in bits (a number, no graph)."""
     tensor_type = _tensor_type()
     if tensor_type and isinstance(input, tensor_type) and _is_class_index(target, input.shape):
         return gradtrace.tensor.cross_entropy(input, target, reduction)  # the fused gate
-    _check_reduction(reduction)
+    check_reduction(reduction)
     ops, z = _engine(input)
     shape = np.shape(z)
     t = _target(ops, target)
     if np.shape(t) == shape:  # one-hot or probability rows
         losses = -ops.sum(ops.log_softmax(z) * t, axis=-1)
     elif np.shape(t) == shape[:-1] or (ops.scalar and np.shape(t) == ()):
-        rows = _class_indices(t, target, shape)
+        rows = _class_indices(t, shape, "cross_entropy")
         if ops.tensor:  # one fused gate: log-softmax, pick, reduce; its VJP is softmax - onehot
             return gradtrace.tensor.cross_entropy(z, rows[-1], reduction)
         losses = -_pick(ops.log_softmax(z), rows)
@@ -375,7 +375,7 @@ def hinge_loss(input, target, reduction: str = "mean", margin: float = 1.0):
     class indices): the multi-class SVM loss of the cs231n notes (Weston-Watkins),
     sum_{j != y} max(0, s_j - s_y + margin) per row, not divided by C (PyTorch's
     multi_margin_loss is this divided by C)."""
-    _check_reduction(reduction)
+    check_reduction(reduction)
     ops, s = _engine(input)
     t = _target(ops, target)
     shape = np.shape(s)
@@ -391,7 +391,7 @@ def hinge_loss(input, target, reduction: str = "mean", margin: float = 1.0):
             f"target: shape {np.shape(t)} fits neither binary labels {shape} nor class "
             f"indices {shape[:-1]} for input of shape {shape}"
         )
-    rows = _class_indices(t, target, shape)
+    rows = _class_indices(t, shape, "hinge_loss")
     correct = _pick(s, rows)
     if ops.tensor:
         correct = correct.reshape(*correct.shape, 1)
@@ -404,7 +404,7 @@ def hinge_loss(input, target, reduction: str = "mean", margin: float = 1.0):
 
 def _elementwise(formula, input, target, reduction: str):
     """Run an elementwise loss formula f(ops, x, t) on either engine and reduce it."""
-    _check_reduction(reduction)
+    check_reduction(reduction)
     ops, x = _engine(input)
     t = _target(ops, target)
     _check_same_shape(x, t)
@@ -421,24 +421,14 @@ def _softplus(ops: _Ops, x):
 
 
 # ================================================================= helpers for class targets
-def _class_indices(t, raw, shape: tuple) -> tuple:
-    """Validated integer class indices as an index tuple picking one entry per row."""
+def _class_indices(t, shape: tuple, who: str) -> tuple:
+    """Class indices as the index tuple picking one entry per row, checked by the engine's
+    one check (`class_index`). Whole numbers in a float array or in Values are accepted as
+    indices here (a list of Values has no integer dtype)."""
     arr = np.asarray(_numbers(t) if isinstance(t, np.ndarray) and t.dtype == object else t)
-    raw_arr = np.asarray(getattr(raw, "data", raw))
-    if raw_arr.dtype.kind not in "iu" and not (
-        raw_arr.dtype.kind == "f" and np.all(arr == np.round(arr))
-    ):
-        raise ValueError(f"target: class indices must be integers, got dtype {raw_arr.dtype}")
-    idx = arr.astype(np.int64)
-    c = shape[-1]
-    bad = (idx < 0) | (idx >= c)
-    if np.any(bad):
-        raise ValueError(
-            f"target: class index {int(idx[bad].flat[0])} is outside [0, {c}) for input of "
-            f"shape {shape} ({c} classes)"
-        )
-    lead = np.indices(idx.shape, sparse=True) if idx.ndim else ()
-    return (*lead, idx)
+    if arr.dtype.kind == "f" and np.all(arr == np.round(arr)):
+        arr = arr.astype(np.int64)
+    return class_index(arr, shape, who)
 
 
 def _pick(x, rows: tuple):

@@ -124,7 +124,10 @@ def cross_entropy(p, q, base: float = 2) -> float:
     p is the true distribution, q the assumed (predicted) one, the order of the notes' CE
     formula and of a loss -sum y log a. In the notes, the Australian friend talks with
     p = (0.125, 0.125, 0.25, 0.5) using the code for q = (0.5, 0.25, 0.125, 0.125): 2.625
-    bits; CE([0.2, 0.8], [0.4, 0.6]) = 0.8540 bits. Infinite if some q_i = 0 where p_i > 0."""
+    bits; CE([0.2, 0.8], [0.4, 0.6]) = 0.8540 bits. Infinite if some q_i = 0 where p_i > 0.
+
+    A number about two distributions (lecture 13), not a loss: the training loss of the same
+    name, from logits and with a gradient, is gradtrace.nn.functional.cross_entropy (in nats)."""
     p = _check_distribution("p", p)
     q = _check_distribution("q", q)
     if p.shape != q.shape:

@@ -486,3 +486,39 @@ def test_multilabel_on_one_row_of_values(torch, reduction):
     expected = 3 * torch.nn.functional.multilabel_soft_margin_loss(logits, labels)
     value = loss.data if isinstance(loss, Value) else sum(v.data for v in np.ravel(loss))
     assert value == pytest.approx(expected.item(), abs=1e-12)  # summed over labels, as the notes
+
+
+# ---------------------------------------------------------------------- one check, one message
+def _message(call) -> str:
+    with pytest.raises(ValueError) as err:
+        call()
+    return str(err.value)
+
+
+def test_reduction_is_checked_in_one_place_with_one_message():
+    # the engine's fused gate, nn's Tensor path, nn's Value path and an elementwise loss
+    z = np.zeros((2, 3))
+    messages = {
+        _message(lambda: gradtrace.tensor.cross_entropy(gradtrace.Tensor(z), [0, 1], "avg")),
+        _message(lambda: F.cross_entropy(gradtrace.Tensor(z), np.array([0, 1]), "avg")),
+        _message(lambda: F.cross_entropy(make("value", z), [0, 1], "avg")),
+        _message(lambda: F.mse_loss(make("value", z), z, "avg")),
+        _message(lambda: F.hinge_loss(gradtrace.Tensor(z), [0, 1], "avg")),
+    }
+    assert messages == {"reduction: expected 'mean', 'sum' or 'none', got 'avg'"}
+
+
+@pytest.mark.parametrize("target", [[0, 3], [0.5, 1.0]])
+def test_class_indices_are_checked_in_one_place_with_one_message(target):
+    # before: nn said "class indices must be integers", the engine "expected integer class
+    # indices"; now both say what the engine's one check says, naming the function
+    z = np.zeros((2, 3))
+    messages = {
+        _message(lambda: F.cross_entropy(gradtrace.Tensor(z), target)),
+        _message(lambda: F.cross_entropy(make("value", z), target)),
+        _message(lambda: F.hinge_loss(make("value", z), target)).replace("hinge_loss", "X"),
+        _message(lambda: F.hinge_loss(gradtrace.Tensor(z), target)).replace("hinge_loss", "X"),
+    }
+    engine_gate = gradtrace.tensor.cross_entropy  # the fused gate: whole floats are refused
+    messages.add(_message(lambda: engine_gate(gradtrace.Tensor(z), np.asarray(target))))
+    assert len({m.replace("cross_entropy", "X") for m in messages}) == 1, messages

@@ -19,7 +19,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-Seed = int | np.random.Generator | None
+from .init import Seed, make_rng
 
 __all__ = [
     "batches",
@@ -40,7 +40,7 @@ def make_moons(n_samples: int = 100, noise: float = 0.1, seed: Seed = None):
     t in [0, pi], plus Gaussian noise of standard deviation `noise`; rows are shuffled."""
     n_samples = _check_count("n_samples", n_samples, minimum=2)
     noise = _check_nonnegative("noise", noise)
-    rng = _rng(seed)
+    rng = make_rng(seed=seed)
     n_upper = n_samples // 2
     n_lower = n_samples - n_upper
     t_upper = np.linspace(0.0, np.pi, n_upper)
@@ -71,7 +71,7 @@ def make_blobs(
     remainder; rows are shuffled."""
     n_samples = _check_count("n_samples", n_samples)
     cluster_std = _check_nonnegative("cluster_std", cluster_std)
-    rng = _rng(seed)
+    rng = make_rng(seed=seed)
     if isinstance(centers, Integral) and not isinstance(centers, bool):
         k = _check_count("centers", centers)
         n_features = _check_count("n_features", n_features)
@@ -106,7 +106,7 @@ def make_spiral(n_samples: int = 300, num_classes: int = 3, noise: float = 0.2, 
     n_samples = _check_count("n_samples", n_samples)
     num_classes = _check_count("num_classes", num_classes)
     noise = _check_nonnegative("noise", noise)
-    rng = _rng(seed)
+    rng = make_rng(seed=seed)
     parts = []
     for j, m in enumerate(_share(n_samples, num_classes)):
         r = np.linspace(0.0, 1.0, m)
@@ -147,7 +147,7 @@ def train_test_split(X, y, test_size: float | int = 0.25, seed: Seed = None, str
     if n < 2:
         raise ValueError(f"X: need at least 2 samples to split, got {n}")
     n_test = _test_count(test_size, n)
-    rng = _rng(seed)
+    rng = make_rng(seed=seed)
     if stratify is None:
         order = rng.permutation(n)
         test, train = order[:n_test], order[n_test:]
@@ -179,7 +179,7 @@ def batches(
     X, y = _check_xy(X, y)
     batch_size = _check_count("batch_size", batch_size)
     n = len(X)
-    order = _rng(seed).permutation(n) if shuffle else np.arange(n)
+    order = make_rng(seed=seed).permutation(n) if shuffle else np.arange(n)
     stop = n - n % batch_size if drop_last else n
     for start in range(0, stop, batch_size):
         rows = order[start : start + batch_size]
@@ -205,19 +205,6 @@ def one_hot(y, num_classes: int | None = None) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- helpers
-def _rng(seed: Seed) -> np.random.Generator:
-    """A Generator from None, an int, or a Generator (returned as is)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or (isinstance(seed, Integral) and not isinstance(seed, bool)):
-        if seed is not None and seed < 0:
-            raise ValueError(f"seed: must be non-negative, got {seed}")
-        return np.random.default_rng(seed)
-    raise ValueError(
-        f"seed: expected None, an int or a numpy.random.Generator, got {type(seed).__name__}"
-    )
-
-
 def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator):
     order = rng.permutation(len(X))
     return np.ascontiguousarray(X[order], dtype=np.float64), y[order]

@@ -11,25 +11,33 @@ fan_in is the number of inputs of a unit (in_features for a Linear weight of sha
 from __future__ import annotations
 
 import math
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 
+Seed = int | np.random.Generator | None
 
-def make_rng(
-    rng: np.random.Generator | None = None, seed: int | np.random.Generator | None = None
-) -> np.random.Generator:
-    """The Generator to draw from: `rng` if given, else one from `seed` (an int, a Generator
-    used as is, or None for fresh entropy)."""
+
+def make_rng(rng: np.random.Generator | None = None, seed: Seed = None) -> np.random.Generator:
+    """The one way gradtrace.nn gets its randomness (layers, init, data, fit): `rng` if given,
+    else one from `seed`, which is None (fresh entropy), an int >= 0, or a Generator used as
+    is (so one Generator can drive a whole experiment). NumPy's global state is never used."""
     if rng is not None and seed is not None:
         raise ValueError("give rng or seed, not both")
-    if isinstance(seed, np.random.Generator):  # as nn.data does: a seed may be a Generator
-        return seed
     if rng is not None:
         if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+            raise ValueError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
         return rng
-    return np.random.default_rng(seed)
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or (isinstance(seed, Integral) and not isinstance(seed, bool)):
+        if seed is not None and seed < 0:
+            raise ValueError(f"seed: must be non-negative, got {seed}")
+        return np.random.default_rng(seed)
+    raise ValueError(
+        f"seed: expected None, an int or a numpy.random.Generator, got {type(seed).__name__}"
+    )
 
 
 def calculate_gain(nonlinearity: str = "relu", param: float | None = None) -> float:

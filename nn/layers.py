@@ -19,7 +19,7 @@ from gradtrace.tensor import linear
 
 from . import functional as F
 from . import init as nn_init
-from .module import Module
+from .module import Module, ModuleList
 
 INITS = ("pytorch", "kaiming_uniform", "kaiming_normal", "xavier_uniform", "xavier_normal")
 
@@ -83,20 +83,13 @@ class Linear(Module):
         return f"{self.in_features}, {self.out_features}{bias}"
 
 
-class Sequential(Module):
-    """Modules applied one after the other; indexable (model[0], model[1:]) and iterable.
-    Parameter names are "0.weight", "0.bias", "2.weight", ... as in PyTorch."""
+class Sequential(ModuleList):
+    """Modules applied one after the other: a ModuleList (module.py's list base: indexable,
+    iterable, `append`) with a forward. `model[1:]` is a Sequential too. Parameter names are
+    "0.weight", "0.bias", "2.weight", ... as in PyTorch."""
 
     def __init__(self, *modules: Module) -> None:
-        super().__init__()
-        for m in modules:
-            self.append(m)
-
-    def append(self, module: Module) -> Sequential:
-        if not isinstance(module, Module):
-            raise TypeError(f"Sequential: expected Modules, got a {type(module).__name__}")
-        self._members[str(len(self._members))] = module
-        return self
+        super().__init__(modules)
 
     def forward(self, x: Any) -> Any:
         for m in self._members.values():
@@ -104,14 +97,8 @@ class Sequential(Module):
         return x
 
     def __getitem__(self, i: int | slice) -> Any:
-        mods = list(self._members.values())
-        return Sequential(*mods[i]) if isinstance(i, slice) else mods[i]
-
-    def __len__(self) -> int:
-        return len(self._members)
-
-    def __iter__(self):
-        return iter(list(self._members.values()))
+        item = super().__getitem__(i)
+        return Sequential(*item) if isinstance(i, slice) else item
 
 
 class ReLU(Module):

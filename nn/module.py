@@ -37,6 +37,14 @@ def parameter_array(p: Any) -> np.ndarray:
     return p.data
 
 
+def zero_grad(params: Iterable[Any]) -> None:
+    """Forget the gradients: 0.0 for a Value, None for a Tensor (PyTorch's default,
+    set_to_none=True). The one implementation: Module.zero_grad and Optimizer.zero_grad
+    call it."""
+    for p in params:
+        p.grad = 0.0 if isinstance(p, Value) else None
+
+
 class Module:
     """Base class: subclasses set parameters and submodules as attributes and define forward()."""
 
@@ -121,9 +129,8 @@ class Module:
         return [p for _, p in self.named_parameters()]
 
     def zero_grad(self) -> None:
-        """Forget the gradients: 0.0 for a Value, None for a Tensor (as PyTorch does)."""
-        for p in self.parameters():
-            p.grad = 0.0 if isinstance(p, Value) else None
+        """Forget the gradients of every parameter (see `zero_grad` below)."""
+        zero_grad(self.parameters())
 
     def train(self, mode: bool = True) -> Module:
         """Set the `training` flag here and in every submodule (Dropout reads it); returns self."""
@@ -232,8 +239,10 @@ class _Registered(Module):
         for item in items:
             self.append(item)
 
-    def append(self, item: Any) -> None:
+    def append(self, item: Any) -> _Registered:
+        """Add `item` as the next member ("0", "1", ...); returns self, as in PyTorch."""
         self._members[str(len(self._members))] = self._checked(item)
+        return self
 
     def _checked(self, item: Any) -> Any:
         raise NotImplementedError
@@ -255,7 +264,8 @@ class ModuleList(_Registered):
 
     def _checked(self, module: Any) -> Module:
         if not isinstance(module, Module):
-            raise TypeError(f"ModuleList.append: expected a Module, got {type(module).__name__}")
+            who, got = type(self).__name__, type(module).__name__
+            raise TypeError(f"{who}: expected a Module, got {got}")
         return module
 
 

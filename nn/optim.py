@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from gradtrace import Value, no_grad, vsum
 
-from .module import Module, is_parameter
+from .module import Module, is_parameter, zero_grad
 
 
 # ---------------------------------------------------------------------- optimizers
@@ -49,9 +49,8 @@ class Optimizer:
         self.state: list[dict[str, Any]] = [{} for _ in self.params]
 
     def zero_grad(self) -> None:
-        """Forget the gradients: 0.0 for a Value, None for a Tensor (as PyTorch does)."""
-        for p in self.params:
-            p.grad = 0.0 if isinstance(p, Value) else None
+        """Forget the gradients of the parameters (nn.module.zero_grad, as Module does)."""
+        zero_grad(self.params)
 
     def step(self) -> None:
         """Update every parameter once from its current gradient."""

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from gradtrace.nn import MLP, Dropout, Linear
 from gradtrace.nn.data import (
     batches,
     load_digits,
@@ -216,3 +217,24 @@ def test_one_hot_rows():
 def test_one_hot_rejects_labels_outside_the_classes(y, num_classes):
     with pytest.raises(ValueError, match="y"):
         one_hot(y, num_classes)
+
+
+# ---------------------------------------------------------------------- one way to get randomness
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda seed: make_moons(seed=seed),
+        lambda seed: next(batches(np.zeros((4, 2)), np.zeros(4), 2, seed=seed)),
+        lambda seed: Linear(2, 2, seed=seed),
+        lambda seed: Dropout(0.5, seed=seed),
+        lambda seed: MLP(2, [2], seed=seed),
+    ],
+)
+def test_data_and_layers_take_seeds_the_same_way(make):
+    # one helper (nn.init.make_rng) for data and layers: before, a layer passed "abc" or -1
+    # to NumPy (a TypeError, or NumPy's message that does not name the argument)
+    with pytest.raises(ValueError, match="seed: expected None, an int or a numpy.random"):
+        make("abc")
+    with pytest.raises(ValueError, match="seed: must be non-negative, got -1"):
+        make(-1)
+    make(np.random.default_rng(0))  # a Generator is used as is, everywhere

@@ -226,3 +226,14 @@ def test_maxout_gradient_goes_to_the_winning_piece_only():
 def test_maxout_checks_the_number_of_features():
     with pytest.raises(ValueError, match="Maxout"):
         Maxout(4, 3, 2, seed=0)(np.ones((2, 5)))
+
+
+def test_sequential_is_built_on_the_module_list_base():
+    from gradtrace.nn import ModuleList
+
+    model = Sequential(Linear(4, 3, seed=0), ReLU())
+    assert isinstance(model, ModuleList) and model.append(Tanh()) is model
+    assert [type(m).__name__ for m in model] == ["Linear", "ReLU", "Tanh"]
+    assert isinstance(model[-2:], Sequential) and isinstance(model[-1], Tanh)
+    with pytest.raises(TypeError, match="Sequential: expected a Module, got int"):
+        Sequential(Linear(4, 3, seed=0), 3)

@@ -164,3 +164,35 @@ def test_load_finds_the_file_save_wrote_under_the_same_name(tmp_path):
     a.save(tmp_path / "model")  # writes model.npz
     b.load(tmp_path / "model")
     assert b([0.3, -0.1]).data == a([0.3, -0.1]).data
+
+
+def test_module_and_optimizer_zero_grad_share_one_implementation(monkeypatch):
+    import gradtrace.nn.module as module
+    from gradtrace.nn.optim import SGD
+
+    m = Pair()
+    seen = []
+    monkeypatch.setattr(module, "zero_grad", lambda params: seen.append(list(params)))
+    monkeypatch.setattr("gradtrace.nn.optim.zero_grad", module.zero_grad)
+    m.zero_grad()
+    SGD(m, lr=0.1).zero_grad()
+    assert seen == [m.parameters(), m.parameters()]
+
+
+def test_zero_grad_forgets_value_and_tensor_gradients_alike():
+    from gradtrace import Tensor
+    from gradtrace.nn.module import zero_grad
+
+    v, t = Value(1.0), Tensor(np.ones(2), requires_grad=True)
+    v.grad, t.grad = 3.0, np.ones(2)
+    zero_grad([v, t])
+    assert v.grad == 0.0 and t.grad is None  # PyTorch's set_to_none=True for Tensors
+
+
+def test_module_list_append_returns_the_list_as_in_pytorch():
+    from gradtrace.nn import ModuleList
+
+    layers = ModuleList()
+    assert layers.append(Neuron(1, seed=0)) is layers and len(layers) == 1
+    with pytest.raises(TypeError, match="ModuleList: expected a Module, got int"):
+        layers.append(3)

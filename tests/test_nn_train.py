@@ -244,3 +244,23 @@ def test_flatten_keeps_dimensions_before_start_dim():
     x = Tensor(np.zeros((2, 3, 4, 5)))
     assert Flatten()(x).shape == (2, 60)
     assert Flatten(start_dim=2)(x).shape == (2, 3, 20)
+
+
+def test_the_digits_benchmark_trains_with_fit_not_a_copy_of_its_loop(monkeypatch):
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "train_digits_cnn.py"
+    spec = importlib.util.spec_from_file_location("train_digits_cnn", script)
+    recipe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(recipe)
+    calls = []
+
+    def counting_fit(*args, **kwargs):
+        calls.append(kwargs["epochs"])
+        return fit(*args, **kwargs)
+
+    monkeypatch.setattr(recipe, "fit", counting_fit)
+    Xtr, Xte, ytr, yte = recipe.digits_split()
+    accuracy, seconds = recipe.train(recipe.make_cnn(0), (Xtr[:64], Xte, ytr[:64], yte), 1, 0)
+    assert calls == [1] and 0.0 <= accuracy <= 1.0 and seconds > 0.0

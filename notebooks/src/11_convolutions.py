@@ -11,15 +11,14 @@
 # `nn.Conv2d`, count parameters, train a small CNN on the 8x8 digits and look at what it learned.
 
 # %%
-import time
-
 import gradtrace.nn.functional as F
 import matplotlib.pyplot as plt
 import numpy as np
-from gradtrace import Tensor, gradcheck, no_grad
+from gradtrace import Tensor, gradcheck
 from gradtrace.conv_gates import conv2d, max_pool2d
 from gradtrace.nn.conv import Conv2d, Flatten, MaxPool2d
-from gradtrace.nn.data import batches, load_digits, train_test_split
+from gradtrace.nn import fit, predict
+from gradtrace.nn.data import load_digits, train_test_split
 from gradtrace.nn.layers import Linear, ReLU, Sequential
 from gradtrace.nn.optim import SGD, CosineAnnealingLR
 from gradtrace.viz.conv import plot_feature_maps, plot_filters
@@ -138,33 +137,26 @@ cnn = Sequential(
     Flatten(), Linear(32 * 2 * 2, 10, rng=rng),
 )
 rng = np.random.default_rng(0)
-mlp = Sequential(Flatten(), Linear(64, 128, rng=rng), ReLU(), Linear(128, 64, rng=rng), ReLU(),
+mlp = Sequential(Linear(64, 128, rng=rng), ReLU(), Linear(128, 64, rng=rng), ReLU(),
                  Linear(64, 10, rng=rng))
 print(cnn)
 print(f"CNN {count(cnn):,} parameters, MLP {count(mlp):,}")
 
+# %% [markdown]
+# `fit` is the training loop (epochs of shuffled mini-batches: forward, loss, `zero_grad`,
+# `backward`, `step`, and the schedule once per epoch). The CNN reads each row of 64 pixels as
+# a 1x8x8 image; the MLP reads the rows as they are.
 
-def train(model, epochs=20, seed=0):
-    opt = SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4)
-    schedule = CosineAnnealingLR(opt, T_max=epochs)
-    rng = np.random.default_rng(seed)
-    start = time.perf_counter()
-    for _ in range(epochs):
-        for xb, yb in batches(Xtr, ytr, 32, seed=rng):
-            loss = F.cross_entropy(model(Tensor(xb.reshape(-1, 1, 8, 8))), yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        schedule.step()
-    seconds = time.perf_counter() - start
-    with no_grad():
-        predicted = model(Tensor(Xte.reshape(-1, 1, 8, 8))).data.argmax(axis=1)
-    return (predicted == yte).mean(), seconds
-
-
+# %%
+images = {"CNN": (Xtr.reshape(-1, 1, 8, 8), Xte.reshape(-1, 1, 8, 8)), "MLP": (Xtr, Xte)}
 for name, model in (("MLP", mlp), ("CNN", cnn)):
-    accuracy, seconds = train(model)
-    print(f"{name}: {accuracy:.2%} of the {len(yte)} held-out digits, trained in {seconds:.1f} s")
+    train_X, test_X = images[name]
+    opt = SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4)
+    history = fit(model, F.cross_entropy, train_X, ytr, epochs=20, batch_size=32, optimizer=opt,
+                  scheduler=CosineAnnealingLR(opt, T_max=20), seed=0, progress=False)
+    accuracy = (predict(model, test_X) == yte).mean()
+    print(f"{name}: {accuracy:.2%} of the {len(yte)} held-out digits, "
+          f"trained in {sum(history['time']):.1f} s")
 
 # %% [markdown]
 # ## The learned filters

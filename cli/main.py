@@ -1,6 +1,7 @@
 """The `gradtrace` command line.
 
 gradtrace draw "(x + y) * z" x=-2 y=5 z=-4 -o graph.svg   # any expression, after backward
+gradtrace explain "(x + y) * z" x=-2 y=5 z=-4 --wrt x      # its chain rule, written out
 gradtrace demo [-o DIR]                                     # the lecture's worked examples
 """
 
@@ -76,6 +77,34 @@ def cmd_draw(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Parse the expression, run forward and backward, write the chain rule for each --wrt."""
+    from gradtrace.viz.explain import explain
+
+    from .expr import ExpressionError, evaluate, parse, parse_assignments
+
+    try:
+        root, leaves = evaluate(parse(args.expression), parse_assignments(args.values))
+        root.backward()
+    except ExpressionError as e:
+        return fail(str(e))
+    names = args.wrt or list(leaves)
+    unknown = [n for n in names if n not in leaves]
+    if unknown or not names:
+        known = ", ".join(leaves) or "none"
+        return fail(
+            f"--wrt {unknown[0] if unknown else ''}: no such name in the expression "
+            f"(its names: {known})"
+        )
+    for i, name in enumerate(names):
+        try:
+            e = explain(root, wrt=leaves[name], by=args.by, fmt=args.fmt, max_paths=args.max_paths)
+        except ValueError as err:
+            return fail(str(err))
+        print(("\n" if i else "") + (e.markdown() if args.markdown else str(e)))
+    return 0
+
+
 def fail(message: str) -> int:
     """One line on stderr, no traceback, a non-zero exit status."""
     print(f"gradtrace: error: {message}", file=sys.stderr)
@@ -124,17 +153,41 @@ def build_parser() -> argparse.ArgumentParser:
     draw.add_argument("--rankdir", default="LR", choices=["LR", "RL", "TB", "BT"])
     draw.add_argument("--local", action="store_true", help="show local gradients on the wires")
     draw.add_argument("--roles", action="store_true", help="name the gate roles")
+    explain = sub.add_parser(
+        "explain",
+        help="write the chain rule of an expression's gradient, path by path and node by node",
+        description="Write how backprop gets each gradient: the sum over paths of products of "
+        "local gradients, and the per-node sums. The expression language is draw's.",
+    )
+    explain.add_argument("expression", help='e.g. "(x + y) * z"')
+    explain.add_argument("values", nargs="*", metavar="name=value", help="e.g. x=-2 y=5 z=-4")
+    explain.add_argument(
+        "--wrt",
+        action="append",
+        metavar="NAME",
+        help="the input to explain (repeatable; default: every input)",
+    )
+    explain.add_argument("--by", default="gate", choices=["gate", "label"])
+    explain.add_argument("--fmt", default=".6g", help="number format (default .6g)")
+    explain.add_argument(
+        "--max-paths",
+        type=int,
+        default=64,
+        metavar="N",
+        help="write the paths out only up to N of them (default 64)",
+    )
+    explain.add_argument("--markdown", action="store_true", help="Markdown with LaTeX")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "draw":
+    if args.command in ("draw", "explain"):
         try:
             format(1.0, args.fmt)
         except ValueError:
             return fail(f"--fmt {args.fmt!r} is not a number format (try .4g or .2f)")
-        return cmd_draw(args)
+        return cmd_draw(args) if args.command == "draw" else cmd_explain(args)
     demo_chain_rule()
     print()
     demo_sigmoid_neuron()

@@ -3,6 +3,7 @@
     draw(root)              the lecture's circuit diagram (a graphviz.Digraph)
     render(root, path)      .svg / .png / .pdf / .dot by suffix
     backward_steps(root)    one picture per step of the backward pass
+    explain(root, wrt=x)    the chain rule for x.grad written out: paths and per-node sums
     network(root, model=m)  the big-graph view: boxes per module, arrows coloured by gradient
     viz.plots               training plots with matplotlib
 
@@ -12,14 +13,17 @@ IPython/Jupyter registers display formatters so a Value or Tensor shows as its g
 
 from . import jupyter
 from .draw import GraphvizNotFoundError, draw, render
+from .explain import Explanation, explain
 from .network import network
 from .steps import BackwardSteps, backward_steps
 
 __all__ = [
     "BackwardSteps",
+    "Explanation",
     "GraphvizNotFoundError",
     "backward_steps",
     "draw",
+    "explain",
     "network",
     "render",
 ]

@@ -1,15 +1,16 @@
 # Two commands do the whole set-up on a fresh Debian machine: `make demo` and `make test`.
 # Both create .venv when it is missing, install gradtrace with what it needs, make sure
-# Graphviz's `dot` is installed, and then run. Re-running them is fast and changes nothing.
+# Graphviz's `dot` (and, for the browser tests, Chromium with chromedriver) is installed, and
+# then run. Re-running them is fast and changes nothing.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test torch notebooks bench lint clean
+.PHONY: setup graphviz-dot chromium demo test torch notebooks bench lint clean
 
-setup: $(STAMP) graphviz-dot
+setup: $(STAMP) graphviz-dot chromium
 
 $(PY):
 	@sh scripts/ensure-venv.sh "$(PYTHON)"
@@ -23,6 +24,10 @@ $(STAMP): pyproject.toml | $(PY)
 
 graphviz-dot:
 	@sh scripts/ensure-graphviz.sh
+
+# Headless Chromium and chromedriver for tests/test_browser.py (the explorer page).
+chromium:
+	@sh scripts/ensure-chromium.sh
 
 demo: setup
 	$(VENV)/bin/gradtrace demo

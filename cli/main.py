@@ -1,6 +1,7 @@
 """The `gradtrace` command line.
 
 gradtrace draw "(x + y) * z" x=-2 y=5 z=-4 -o graph.svg   # any expression, after backward
+gradtrace draw "(x + y) * z" x=-2 y=5 z=-4 -o page.html  # a page stepping through it
 gradtrace explain "(x + y) * z" x=-2 y=5 z=-4 --wrt x      # its chain rule, written out
 gradtrace demo [-o DIR]                                     # the lecture's worked examples
 """
@@ -44,8 +45,10 @@ def cmd_draw(args: argparse.Namespace) -> int:
 
     from .expr import ExpressionError, evaluate, parse, parse_assignments
 
-    if args.output and Path(args.output).suffix.lower() not in FORMATS:
-        return fail(f"-o {args.output}: the suffix must be one of " + ", ".join(FORMATS))
+    page = bool(args.output) and Path(args.output).suffix.lower() == ".html"
+    if args.output and not page and Path(args.output).suffix.lower() not in FORMATS:
+        suffixes = ", ".join([*FORMATS, ".html"])
+        return fail(f"-o {args.output}: the suffix must be one of {suffixes}")
     try:
         parsed = parse(args.expression)
         values = parse_assignments(args.values)
@@ -64,7 +67,14 @@ def cmd_draw(args: argparse.Namespace) -> int:
         title=f"f = {parsed.text}",
     )
     try:
-        if args.output:
+        if page:
+            from gradtrace.viz.html import to_html
+
+            path = to_html(
+                root, args.output, fmt=args.fmt, rankdir=args.rankdir, title=f"f = {parsed.text}"
+            )
+            print(f"wrote {path}")
+        elif args.output:
             print(f"wrote {render(root, args.output, **options)}")
         if args.steps:
             from gradtrace.viz.steps import backward_steps
@@ -140,7 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         metavar="FILE",
-        help="the file to write; its suffix picks the format: " + ", ".join(FORMATS),
+        help="the file to write; its suffix picks the format: "
+        + ", ".join(FORMATS)
+        + ", or .html (a page stepping through the forward and backward pass)",
     )
     draw.add_argument("--steps", metavar="DIR", help="also write one picture per backward step")
     draw.add_argument(

@@ -5,6 +5,8 @@
     backward_steps(root)    one picture per step of the backward pass
     explain(root, wrt=x)    the chain rule for x.grad written out: paths and per-node sums
     network(root, model=m)  the big-graph view: boxes per module, arrows coloured by gradient
+    to_html(root, path)     one self-contained page stepping through forward and backward
+    explore(root)           the same explorer inline in Jupyter
     viz.plots               training plots with matplotlib
 
 viz reads the public node interface only; autograd never imports viz. Importing viz inside
@@ -14,18 +16,22 @@ IPython/Jupyter registers display formatters so a Value or Tensor shows as its g
 from . import jupyter
 from .draw import GraphvizNotFoundError, draw, render
 from .explain import Explanation, explain
+from .html import Explorer, explore, to_html
 from .network import network
 from .steps import BackwardSteps, backward_steps
 
 __all__ = [
     "BackwardSteps",
     "Explanation",
+    "Explorer",
     "GraphvizNotFoundError",
     "backward_steps",
     "draw",
     "explain",
+    "explore",
     "network",
     "render",
+    "to_html",
 ]
 
 

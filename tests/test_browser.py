@@ -1,0 +1,303 @@
+"""The explorer page in a real browser: headless Chromium driven by Selenium (with Debian's
+chromedriver). Skipped with a message where Chromium, chromedriver or selenium is absent; under
+CI=true their absence fails the run (`make setup` installs them)."""
+
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+
+import pytest
+from conftest import IN_CI, require
+from gradtrace import Value
+from gradtrace.viz.draw import dot_available
+from gradtrace.viz.html import explore, to_html
+
+PAGE_LOAD_SECONDS = 20
+SCRIPT_SECONDS = 10
+WAIT_SECONDS = 5
+HINT = "`make setup` installs Debian's chromium and chromium-driver (scripts/ensure-chromium.sh)"
+
+
+def _missing(what: str) -> None:
+    if IN_CI:
+        pytest.fail(f"CI=true and {what} is missing: {HINT}", pytrace=False)
+    pytest.skip(f"{what} is missing: {HINT}")
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    _missing("Chromium (the `chromium` program)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module, with timeouts, always quit at the end."""
+    require("selenium", "pip install selenium (the `dev` extra)")
+    if not dot_available():
+        _missing("Graphviz's `dot`")
+    binary = _chromium()
+    driver_path = shutil.which("chromedriver") or _missing("chromedriver (chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never download
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    profile = tempfile.mkdtemp(prefix="gradtrace-chromium-")
+    for flag in (
+        "--headless",
+        "--no-sandbox",  # we run as root in CI
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,800",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    try:
+        driver.set_page_load_timeout(PAGE_LOAD_SECONDS)
+        driver.set_script_timeout(SCRIPT_SECONDS)
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False},
+        )
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _xyz():
+    x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
+    f = (x + y) * z
+    f.backward()
+    return f
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    """The (x+y)z page (lecture: f = -12, df/dx = df/dy = -4, df/dz = 3)."""
+    if not dot_available():
+        _missing("Graphviz's `dot`")
+    return to_html(_xyz(), tmp_path_factory.mktemp("page") / "xyz.html")
+
+
+def _data(path):
+    text = path.read_text(encoding="utf-8")
+    blob = re.search(r'<script type="application/json" class="gt-data">(.*?)</script>', text, re.S)
+    return json.loads(blob.group(1))
+
+
+def _open(driver, path, fragment=""):
+    """Load the page fresh (a new document, so its logs and state are its own) and wait for
+    the script to have set it up."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get("about:blank")
+    driver.get_log("browser")  # drop what earlier pages logged
+    driver.get_log("performance")
+    driver.get(path.as_uri() + fragment)
+    WebDriverWait(driver, WAIT_SECONDS).until(
+        lambda d: d.execute_script(
+            "var r = document.querySelector('.gradtrace-explorer');"
+            "return r && r.dataset.ready === '1';"
+        )
+    )
+    return driver.find_element("css selector", ".gradtrace-explorer")
+
+
+def _requests(driver):
+    """Every URL the page asked the network layer for (DevTools Network events)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+def _severe(driver):
+    return [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def test_page_loads_with_no_console_error_and_no_network_request(browser, page):
+    _open(browser, page)
+    assert _severe(browser) == []
+    assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
+    # The only request is the page itself, from file://.
+    assert set(_requests(browser)) == {page.as_uri()}
+    text = page.read_text(encoding="utf-8")
+    assert "http://" not in text and "https://" not in text
+
+
+def test_the_network_check_sees_an_external_reference(browser, tmp_path):
+    # The same checks on a page that does fetch something: they must notice (the port is
+    # closed, so nothing leaves the machine).
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        '<div class="gradtrace-explorer" data-ready="1"></div>'
+        '<img src="http://127.0.0.1:9/x.png">',
+        encoding="utf-8",
+    )
+    _open(browser, bad)
+    assert "http://127.0.0.1:9/x.png" in _requests(browser)
+
+
+def test_fragment_opens_that_step(browser, page):
+    data = _data(page)
+    k = len(data["steps"]) - 2  # a backward step
+    root = _open(browser, page, f"#step={k}")
+    assert root.get_attribute("data-step") == str(k)
+    assert root.get_attribute("data-steps") == str(len(data["steps"]))
+    caption = browser.find_element("css selector", ".gt-caption").text
+    assert caption == data["steps"][k]["caption"]
+    shown = browser.find_elements("css selector", ".gt-frame:not([hidden])")
+    assert [f.get_attribute("data-frame") for f in shown] == [str(data["steps"][k]["frame"])]
+
+
+def test_right_arrow_advances_and_updates_the_fragment(browser, page):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    last = len(_data(page)["steps"]) - 1
+    root = _open(browser, page, "#step=2")
+    ActionChains(browser).send_keys(Keys.ARROW_RIGHT).perform()
+    assert root.get_attribute("data-step") == "3"
+    assert browser.execute_script("return location.hash") == "#step=3"
+    ActionChains(browser).send_keys(Keys.ARROW_LEFT).send_keys(Keys.ARROW_LEFT).perform()
+    assert root.get_attribute("data-step") == "1"
+    ActionChains(browser).send_keys(Keys.END).perform()
+    assert root.get_attribute("data-step") == str(last)
+    ActionChains(browser).send_keys(Keys.ARROW_RIGHT).perform()  # stays on the last step
+    assert root.get_attribute("data-step") == str(last)
+    ActionChains(browser).send_keys(Keys.HOME).perform()
+    assert browser.execute_script("return location.hash") == "#step=0"
+
+
+def test_buttons_and_slider_move_between_steps(browser, page):
+    root = _open(browser, page)
+    browser.find_element("css selector", ".gt-next").click()
+    browser.find_element("css selector", ".gt-next").click()
+    assert root.get_attribute("data-step") == "2"
+    browser.find_element("css selector", ".gt-prev").click()
+    assert root.get_attribute("data-step") == "1"
+    browser.execute_script(
+        "var s = arguments[0]; s.value = 4; s.dispatchEvent(new Event('input'));",
+        browser.find_element("css selector", ".gt-slider"),
+    )
+    assert root.get_attribute("data-step") == "4"
+    assert browser.find_element("css selector", ".gt-counter").text.startswith("step 4 of")
+
+
+def test_play_steps_on_by_itself_and_pause_stops_it(browser, page):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    root = _open(browser, page)
+    button = browser.find_element("css selector", ".gt-play")
+    button.click()
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: root.get_attribute("data-step") != "0")
+    assert button.text == "pause"
+    button.click()
+    assert button.text == "play"
+    stopped = root.get_attribute("data-step")
+    assert browser.execute_async_script(
+        "var done = arguments[0]; setTimeout(function () {"
+        " done(document.querySelector('.gradtrace-explorer').dataset.step); }, 1000);"
+    ) == stopped
+
+
+def _node_group(driver, dot_name):
+    """The visible SVG group of the node Graphviz names `dot_name` (n3, w3, ...)."""
+    for g in driver.find_elements("css selector", ".gt-frame:not([hidden]) g.node"):
+        if g.find_element("css selector", "title").get_attribute("textContent") == dot_name:
+            return g
+    raise AssertionError(f"no node {dot_name} in the visible frame")
+
+
+def test_clicking_a_node_shows_its_panel_and_hovering_another_shows_that_one(browser, page):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    data = _data(page)
+    plus = next(i for i, n in enumerate(data["nodes"]) if n["op"] == "+")
+    x = next(i for i, n in enumerate(data["nodes"]) if n["name"] == "x")
+    last = len(data["steps"]) - 1
+    _open(browser, page, f"#step={last}")
+    ActionChains(browser).move_to_element(_node_group(browser, f"n{plus}")).click().perform()
+    panel = browser.find_element("css selector", ".gt-panel")
+    assert panel.find_element("css selector", "h2").text == "(+)"
+    values = [dd.text for dd in panel.find_elements("css selector", "dd")]
+    assert values[:2] == ["3", "-4"]  # x + y = 3; df/dq = z = -4 (lecture)
+    locals_ = [td.text for td in panel.find_elements("css selector", ".gt-locals td")]
+    assert locals_ == ["1", "1"]  # the add gate's local gradients
+    ActionChains(browser).move_to_element(_node_group(browser, f"w{x}")).perform()
+    assert panel.find_element("css selector", "h2").text == "x"
+    assert [dd.text for dd in panel.find_elements("css selector", "dd")][:2] == ["-2", "-4"]
+    # Leaving the picture brings back the node that was clicked.
+    ActionChains(browser).move_to_element(browser.find_element("css selector", "h1")).perform()
+    assert panel.find_element("css selector", "h2").text == "(+)"
+
+
+def test_forward_steps_dim_what_is_not_computed_yet(browser, page):
+    data = _data(page)
+    times = next(i for i, n in enumerate(data["nodes"]) if n["op"] == "*")
+    _open(browser, page, "#step=1")  # the + gate has run, the * gate not yet
+    assert "gt-pending" in _node_group(browser, f"n{times}").get_attribute("class")
+    _open(browser, page, f"#step={data['nodes'][times]['forward']}")
+    assert "gt-current" in _node_group(browser, f"n{times}").get_attribute("class")
+
+
+def _pixels(png: bytes):
+    import numpy as np
+
+    require("matplotlib", "pip install matplotlib (the `dev` extra)")
+    import matplotlib.image
+
+    return np.asarray(matplotlib.image.imread(io.BytesIO(png), format="png"))
+
+
+def test_screenshot_at_1280_by_800_is_not_blank(browser, page):
+    import numpy as np
+
+    _open(browser, page, "#step=3")
+    image = _pixels(browser.get_screenshot_as_png())
+    assert image.shape[:2] == (800, 1280)
+    grey = image[..., :3].mean(axis=2)
+    assert grey.std() > 0.05  # a blank (one-colour) page has 0
+    dark = np.mean(grey < 0.5)
+    assert 0.005 < dark < 0.5  # lines and text, but not a black screen
+
+
+def test_two_explorers_on_one_page_keep_their_own_state(browser, tmp_path):
+    # What a notebook with two explore() outputs holds: each steps on its own.
+    a, b = explore(_xyz()), explore(_square_plus())
+    both = tmp_path / "two.html"
+    both.write_text(
+        f"<!DOCTYPE html><html><body>{a._repr_html_()}{b._repr_html_()}</body></html>",
+        encoding="utf-8",
+    )
+    _open(browser, both)
+    roots = browser.find_elements("css selector", ".gradtrace-explorer")
+    assert len({r.get_attribute("id") for r in roots}) == 2
+    roots[1].find_element("css selector", ".gt-next").click()
+    assert [r.get_attribute("data-step") for r in roots] == ["0", "1"]
+    assert browser.execute_script("return location.hash") == ""  # a notebook's URL is its own
+    assert _severe(browser) == []
+
+
+def _square_plus():
+    """a * a + a at a = 3 (by hand: 12, gradient 2a + 1 = 7)."""
+    a = Value(3.0, "a")
+    g = a * a + a
+    g.backward()
+    return g

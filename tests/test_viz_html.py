@@ -1,0 +1,183 @@
+"""The explorer page's file: one self-contained HTML file with every frame inline, its data
+right (values, gradients, the step order), written atomically. The browser tests are in
+test_browser.py."""
+
+import json
+import os
+import re
+
+import pytest
+from gradtrace import Tensor, Value, topological_order
+from gradtrace.cli.main import main
+from gradtrace.viz import backward_steps, explore, to_html
+from gradtrace.viz.draw import dot_available
+
+pytestmark = pytest.mark.skipif(not dot_available(), reason="needs Graphviz's dot")
+
+
+def _xyz():
+    """f = (x + y) z at (-2, 5, -4); lecture: f = -12, df/dx = df/dy = -4, df/dz = 3."""
+    x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
+    f = (x + y) * z
+    f.backward()
+    return f
+
+
+def _data(text):
+    blob = re.search(r'<script type="application/json" class="gt-data">(.*?)</script>', text, re.S)
+    return json.loads(blob.group(1))
+
+
+@pytest.fixture(scope="module")
+def xyz_page(tmp_path_factory):
+    path = to_html(_xyz(), tmp_path_factory.mktemp("html") / "xyz.html")
+    return path.read_text(encoding="utf-8")
+
+
+def test_page_is_one_file_with_every_frame_inline_and_nothing_to_fetch(xyz_page):
+    steps = backward_steps(_xyz())
+    assert xyz_page.startswith("<!DOCTYPE html>")
+    assert xyz_page.count("<svg") == len(steps)  # forward steps reuse frame 0
+    assert "http://" not in xyz_page and "https://" not in xyz_page
+    assert not re.search(r"""\b(src|href)\s*=|@import|url\(""", xyz_page)
+    assert "<!DOCTYPE svg" not in xyz_page and "<?xml" not in xyz_page
+    ids = re.findall(r' id="([^"]+)"', xyz_page)
+    assert len(ids) == len(set(ids))  # every frame's SVG ids made unique
+
+
+def test_root_element_carries_the_step_and_the_number_of_steps(xyz_page):
+    data = _data(xyz_page)
+    # forward: the inputs, then + and *; backward: the seed, then * and +
+    assert [s["phase"] for s in data["steps"]] == ["forward"] * 3 + ["backward"] * 3
+    assert 'data-step="0"' in xyz_page
+    assert f'data-steps="{len(data["steps"])}"' in xyz_page
+
+
+def test_node_data_holds_the_lecture_values_and_gradients(xyz_page):
+    nodes = {n["name"]: n for n in _data(xyz_page)["nodes"]}
+    assert {k: (nodes[k]["value"], nodes[k]["grad"]) for k in "xyz"} == {
+        "x": ("-2", "-4"),
+        "y": ("5", "-4"),
+        "z": ("-4", "3"),
+    }
+    plus = nodes["(+)"]
+    assert (plus["value"], plus["grad"]) == ("3", "-4")
+    assert [i["local"] for i in plus["inputs"]] == ["1", "1"]  # the add gate: 1 and 1
+    f = nodes["f"]
+    assert [i["local"] for i in f["inputs"]] == ["-4", "3"]  # the mul gate: swaps its inputs
+
+
+def test_forward_steps_follow_the_engines_topological_order():
+    a, b = Value(2.0, "a"), Value(-3.0, "b")
+    c = a * b
+    e = (c + a).tanh() * c.exp()
+    e.backward()
+    data = explore(e)
+    nodes = _data(data.body)["nodes"]
+    by_op = sorted((n["forward"], n["op"]) for n in nodes if n["op"])
+    engine = [n.op for n in reversed(topological_order(e)) if n.parents]
+    assert [op for _, op in by_op] == engine
+    for n in nodes:  # each gate after its inputs
+        assert all(nodes[i["node"]]["forward"] < n["forward"] for i in n["inputs"])
+
+
+def test_every_svg_node_maps_to_a_graph_node(xyz_page):
+    data = _data(xyz_page)
+    titles = re.findall(r'<g id="[^"]*" class="node">\s*<title>([^<]+)</title>', xyz_page)
+    assert titles
+    unmapped = {t for t in titles if t not in data["names"]} - {"out"}
+    assert unmapped == set()
+    gates = {t: data["nodes"][data["names"][t]]["op"] for t in titles if t.startswith("n")}
+    assert sorted(op for op in gates.values() if op) == ["*", "+"]
+
+
+def test_captions_say_what_each_gate_computes(xyz_page):
+    captions = [s["caption"] for s in _data(xyz_page)["steps"]]
+    assert captions[0] == "forward, step 0 of 2: the inputs x = -2, y = 5, z = -4"
+    assert captions[1] == "forward, step 1 of 2: the + gate computes x + y = -2 + 5 = 3"
+    assert captions[3] == "backward, step 0 of 2: the seed df/df = 1"
+    assert "z: -4 × 1 = -4" not in captions[4] and "z: 3 × 1 = 3" in captions[4]
+
+
+def test_a_value_used_twice_lists_its_parts():
+    a = Value(3.0, "a")
+    g = a * a + a  # by hand: dg/da = 2a + 1 = 7, in three parts 3 + 3 + 1
+    g.backward()
+    node = next(n for n in _data(explore(g).body)["nodes"] if n["name"] == "a")
+    assert node["grad"] == "7" and sorted(node["parts"]) == ["1", "3", "3"]
+
+
+def test_data_cannot_end_its_script_element():
+    x = Value(1.0, "</script><b>x")
+    f = x * 2
+    f.backward()
+    body = explore(f).body
+    assert "</script><b>" not in body
+    assert _data(body)["nodes"][0]["name"] == "</script><b>x"
+
+
+def test_two_explorers_get_their_own_ids():
+    a, b = explore(_xyz()), explore(_xyz())
+    ids = [re.search(r'class="gradtrace-explorer" id="([^"]+)"', e.body).group(1) for e in (a, b)]
+    assert ids[0] != ids[1]
+    shown = a._repr_html_()
+    assert "<script>" in shown and "<style>" in shown and 'data-fragment="0"' in shown
+    assert 'data-fragment="1"' in a.page()
+
+
+def test_big_graph_shows_the_network_view_with_a_note():
+    from gradtrace import nn
+
+    model = nn.MLP(2, [16, 16, 1], activation="relu", seed=0)  # micrograd's moons model
+    loss = model([Value(0.5), Value(-0.2)]).relu()
+    loss.backward()
+    page = explore(loss, model=model)
+    data = _data(page.body)
+    assert page.steps == 1 and data["steps"][0]["phase"] == "network"
+    assert "too many to step through gate by gate" in data["note"]
+    assert len(page.page()) < 2_000_000
+
+
+def test_page_size_is_capped_with_a_message():
+    data = _data(explore(_xyz(), max_bytes=10_000).body)
+    assert data["steps"][0]["phase"] == "network"
+    assert "more than max_bytes=10,000" in data["note"]
+
+
+def test_tensor_graph_is_refused_with_a_pointer_to_render():
+    t = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match="Value graphs"):
+        explore((t * t).sum())
+
+
+def test_to_html_wants_an_html_suffix(tmp_path):
+    with pytest.raises(ValueError, match=r"\.html"):
+        to_html(_xyz(), tmp_path / "page.svg")
+
+
+def test_a_failed_write_leaves_the_old_page_and_no_temporary_file(tmp_path, monkeypatch):
+    path = tmp_path / "page.html"
+    path.write_text("the old page", encoding="utf-8")
+
+    def broken(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken)
+    with pytest.raises(OSError, match="disk full"):
+        to_html(_xyz(), path)
+    assert path.read_text(encoding="utf-8") == "the old page"
+    assert [p.name for p in tmp_path.iterdir()] == ["page.html"]
+
+
+def test_written_page_is_readable_by_others(tmp_path):
+    path = to_html(_xyz(), tmp_path / "page.html")
+    assert path.stat().st_mode & 0o044 == 0o044  # not mkstemp's private 0600
+
+
+def test_cli_draw_writes_the_page(tmp_path, capsys):
+    out = tmp_path / "page.html"
+    assert main(["draw", "(x + y) * z", "x=-2", "y=5", "z=-4", "-o", str(out)]) == 0
+    assert f"wrote {out}" in capsys.readouterr().out
+    data = _data(out.read_text(encoding="utf-8"))
+    assert data["title"] == "f = (x + y) * z"
+    assert len(data["steps"]) == 6

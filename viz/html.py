@@ -1,0 +1,366 @@
+"""`to_html` and `explore`: the forward and backward pass of a graph as one web page.
+
+The page is one self-contained HTML file a teacher can send: every frame's SVG inline, the
+small hand-written script and style sheet of `viz/page/` inline, and nothing fetched from a
+network (no CDN, no web font, no external reference left in Graphviz's SVG). It opens from
+`file://` with no server. It steps through the forward pass (each gate computing its value, in
+the engine's topological order) and then the backward pass (the frames of `backward_steps`:
+each gate handing local x upstream to its inputs). Clicking or hovering a node shows its
+value, gradient and local gradients.
+
+`#step=K` in the address opens step K, and the page keeps the fragment up to date; the root
+element carries the current step as `data-step` and the number of steps as `data-steps`.
+In Jupyter, `explore(root)` shows the same explorer inline (its `_repr_html_`).
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gradtrace import topological_order
+
+from .draw import GREEN, MAX_NODES, RED, Format, fmt_number, is_tensor, to_bytes, walk
+from .network import network
+from .steps import BackwardSteps
+
+PAGE = Path(__file__).with_name("page")  # explorer.js and explorer.css
+MAX_BYTES = 25_000_000  # a page bigger than this steps through the network view instead
+PANEL_FMT = ".6g"  # numbers in the node panel: more digits than the pictures
+_ids = itertools.count(1)
+
+
+@dataclass
+class Explorer:
+    """The explorer of one graph: `_repr_html_` shows it in Jupyter, `save(path)` writes the
+    standalone page, `page()` is that page's text."""
+
+    body: str  # the explorer's root <div> with its frames and data
+    title: str
+    steps: int
+
+    def _repr_html_(self) -> str:
+        # Jupyter runs this script only in a trusted notebook; an untrusted one shows the
+        # frames without the controls (the first step), and says so in the page's <noscript>.
+        style, script = _asset("explorer.css"), _asset("explorer.js")
+        return f"<style>{style}</style>{self.body}<script>{script}</script>"
+
+    def page(self) -> str:
+        """The whole standalone page (the fragment `#step=K` is read and kept up to date)."""
+        body = self.body.replace('data-fragment="0"', 'data-fragment="1"', 1)
+        return (
+            "<!DOCTYPE html>\n"
+            '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{html.escape(self.title)}</title>\n"
+            f"<style>\n{_asset('explorer.css')}</style>\n</head>\n"
+            f'<body class="gt-page">\n{body}\n<script>\n{_asset("explorer.js")}</script>\n'
+            "</body>\n</html>\n"
+        )
+
+    def save(self, path: str | Path) -> Path:
+        """Write the standalone page to `path`, atomically (a failure leaves what was there)."""
+        return write_atomic(Path(path), self.page().encode("utf-8"))
+
+
+def explore(
+    root: Any,
+    *,
+    fmt: Format = ".4g",
+    rankdir: str = "LR",
+    title: str | None = None,
+    model: Any = None,
+    max_nodes: int | None = MAX_NODES,
+    max_bytes: int | None = MAX_BYTES,
+) -> Explorer:
+    """The step-by-step explorer of `root`'s forward and backward pass (a Value graph).
+
+    Graphs with more than `max_nodes` nodes, or whose frames would make a page of more than
+    `max_bytes`, show the network view instead (grouped by `model` when given), with a note;
+    None lifts either limit. Needs Graphviz's `dot`."""
+    if is_tensor(root):
+        raise TypeError(
+            "explore/to_html step through Value graphs (scalar local gradients); a Tensor graph "
+            "records vector-Jacobian products instead: draw it with viz.render(root, 'g.svg')"
+        )
+    order = walk(root)
+    title = title or f"gradtrace: {_name(root, root)} = {fmt_number(root.data, PANEL_FMT)}"
+    if max_nodes is not None and len(order) > max_nodes:
+        note = (
+            f"{len(order)} nodes: too many to step through gate by gate (max_nodes={max_nodes});"
+            " this page shows the network view"
+        )
+        return _network_explorer(root, model, title, note)
+    steps = BackwardSteps(root, fmt=fmt, rankdir=rankdir)
+    first = _frame(steps, 0)
+    estimate = len(first) * len(steps)
+    if max_bytes is not None and estimate > max_bytes:
+        note = (
+            f"{len(steps)} backward frames of about {len(first) // 1000} kB each would make a "
+            f"page of about {estimate / 1e6:.0f} MB (more than max_bytes={max_bytes:,}): this "
+            "page shows the network view; explore(..., max_bytes=None) steps through every gate"
+        )
+        return _network_explorer(root, model, title, note)
+    frames = [first] + [_frame(steps, i) for i in range(1, len(steps))]
+    data = _graph_data(root, order, steps, title)
+    return Explorer(_body(frames, data), title, len(data["steps"]))
+
+
+def to_html(root: Any, path: str | Path, **options: Any) -> Path:
+    """Write the explorer of `root` as one self-contained HTML page to `path` (see `explore`
+    for the options). Returns the path written."""
+    path = Path(path)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"to_html: {path.name!r} should end in .html")
+    return explore(root, **options).save(path)
+
+
+# ---------------------------------------------------------------------------- the data
+def _frame(steps: BackwardSteps, i: int) -> str:
+    """Backward frame `i` as SVG text ready to inline."""
+    return _clean_svg(to_bytes(steps.digraph(i), "svg").decode())
+
+
+def _name(node: Any, root: Any) -> str:
+    """How captions and the panel name a node: its label, "f" for the root, "(op)" for a gate."""
+    if node.label:
+        return node.label
+    if node is root:
+        return "f"
+    return f"({node.op})" if node.parents else fmt_number(node.data)
+
+
+def _formula(gate: Any, show: Any) -> str:
+    """What a gate computes from its inputs, each written by `show`: "0.15 * 0.05",
+    "sigmoid(0.3775)", "0.0275 +0.35"."""
+    ins = [show(p) for p in gate.parents]
+    op = gate.op
+    if op in ("+", "*", "max") and len(ins) >= 2:
+        return f" {op} ".join(ins)
+    if op[:1] in "+-*/" and len(ins) == 1:  # a number folded into the gate: "+0.35", "**2"
+        return f"{ins[0]} {op}"
+    if op.startswith("max ") and len(ins) == 1:
+        return f"max({ins[0]}, {op[4:]})"
+    return f"{op}({', '.join(ins)})"
+
+
+def _graph_data(root: Any, order: list[Any], steps: BackwardSteps, title: str) -> dict:
+    """Everything the page's script needs: the nodes (by their index in `walk`, which is how
+    the pictures name them: n3 the gate, w3 its wire, w3_1 a branch, b3 the split dot), the
+    steps (forward, then backward) and which SVG element belongs to which node."""
+    index = {id(n): i for i, n in enumerate(order)}
+    num = steps.num
+
+    def panel(x: float) -> str:
+        return fmt_number(x, PANEL_FMT)
+
+    engine = topological_order(root)  # each node before its parents
+    leaves = [n for n in order if not n.parents]  # as the picture lists them
+    gates = [n for n in reversed(engine) if n.parents]  # each gate after its inputs
+    forward_at = {id(n): 0 for n in leaves}
+    forward_at.update({id(g): k for k, g in enumerate(gates, start=1)})
+
+    first: dict[int, int] = {id(root): 0}
+    done: dict[int, int] = {id(root): 0}
+    for s in steps.steps[1:]:
+        for parent, *_ in s.products:
+            first.setdefault(id(parent), s.index)
+            done[id(parent)] = s.index
+    last = steps.steps[-1]
+    users: dict[int, list[int]] = {id(n): [] for n in order}
+    for n in order:
+        for p in n.parents:
+            users[id(p)].append(index[id(n)])
+
+    nodes = []
+    names: dict[str, int] = {}
+    for i, n in enumerate(order):
+        names[f"n{i}"] = names[f"w{i}"] = names[f"b{i}"] = i
+        for j in range(len(users[id(n)])):
+            names[f"w{i}_{j}"] = i
+        parts = last.parts.get(id(n), [])
+        nodes.append(
+            {
+                "name": _name(n, root),
+                "op": n.op,
+                "value": panel(n.data),
+                "grad": panel(last.grads.get(id(n), 0.0)),
+                "parts": [panel(p) for p in parts] if len(parts) > 1 else [],
+                "inputs": [
+                    {"node": index[id(p)], "local": panel(lo)}
+                    for p, lo in zip(n.parents, n.local_grads, strict=True)
+                ],
+                "users": users[id(n)],
+                "forward": forward_at[id(n)],
+                "first": first.get(id(n)),
+                "done": done.get(id(n)),
+            }
+        )
+
+    n_fwd = len(gates)
+
+    def computes(g: Any) -> str:
+        """ "w1 * i1 = 0.15 * 0.05 = 0.0075": names where the inputs have labels."""
+        said = _formula(g, lambda p: num(p.data)) + f" = {num(g.data)}"
+        if any(p.label for p in g.parents):
+            said = _formula(g, lambda p: _name(p, root)) + " = " + said
+        return said + (f" (that is {g.label})" if g.label else "")
+
+    fsteps = [
+        {
+            "phase": "forward",
+            "frame": 0,
+            "at": 0,
+            "node": None,
+            "caption": f"forward, step 0 of {n_fwd}: the inputs "
+            + ", ".join(f"{_name(n, root)} = {num(n.data)}" for n in leaves),
+        }
+    ]
+    for k, g in enumerate(gates, start=1):
+        fsteps.append(
+            {
+                "phase": "forward",
+                "frame": 0,
+                "at": k,
+                "node": index[id(g)],
+                "caption": f"forward, step {k} of {n_fwd}: the {g.op} gate computes " + computes(g),
+            }
+        )
+    n_bwd = len(steps) - 1
+    bsteps = []
+    for s in steps.steps:
+        if s.gate is None:
+            f = _name(root, root)
+            caption = f"backward, step 0 of {n_bwd}: the seed d{f}/d{f} = 1"
+        else:
+            said = "; ".join(
+                f"{_name(p, root)}: {num(lo)} × {num(up)} = {num(d)}"
+                for p, _, lo, up, d in s.products
+            )
+            caption = (
+                f"backward, step {s.index} of {n_bwd}: the {s.gate.op} gate, "
+                f"local × upstream = downstream: {said}"
+            )
+        bsteps.append(
+            {
+                "phase": "backward",
+                "frame": s.index,
+                "at": s.index,
+                "node": None if s.gate is None else index[id(s.gate)],
+                "caption": caption,
+            }
+        )
+    return {
+        "title": title,
+        "root": index[id(root)],
+        "nodes": nodes,
+        "names": names,
+        "steps": fsteps + bsteps,
+        "note": "",
+        "gradColor": RED.lower(),
+        "valueColor": GREEN.lower(),
+    }
+
+
+def _network_explorer(root: Any, model: Any, title: str, note: str) -> Explorer:
+    """One frame, the network view, for graphs too big to step through gate by gate."""
+    svg = _clean_svg(to_bytes(network(root, model=model), "svg").decode())
+    data = {
+        "title": title,
+        "root": None,
+        "nodes": [],
+        "names": {},
+        "steps": [{"phase": "network", "frame": 0, "at": 0, "node": None, "caption": note}],
+        "note": note,
+        "gradColor": RED.lower(),
+        "valueColor": GREEN.lower(),
+    }
+    return Explorer(_body([svg], data), title, 1)
+
+
+# ---------------------------------------------------------------------------- the markup
+def _body(frames: list[str], data: dict) -> str:
+    """The explorer's root element: title, controls, frames, node panel, data."""
+    scope = f"gtx-{next(_ids)}-{os.getpid()}"
+    blob = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # Nothing in the data may end the <script> element it sits in.
+    blob = blob.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    last = len(data["steps"]) - 1
+    kind = "" if data["steps"][0]["phase"] == "network" else " gt-steps"
+    divs = "\n".join(
+        f'<div class="gt-frame{kind}" data-frame="{j}"{"" if j == 0 else " hidden"}>'
+        f"{_scope_ids(svg, f'{scope}-f{j}-')}</div>"
+        for j, svg in enumerate(frames)
+    )
+    first_caption = html.escape(data["steps"][0]["caption"])
+    return f"""<div class="gradtrace-explorer" id="{scope}" data-step="0" \
+data-steps="{last + 1}" data-fragment="0" tabindex="0">
+<div class="gt-head"><h1 class="gt-title">{html.escape(data["title"])}</h1>
+<p class="gt-caption" aria-live="polite">{first_caption}</p></div>
+<div class="gt-controls">
+<button type="button" class="gt-first" title="first step (Home)">|&#x25C0;</button>
+<button type="button" class="gt-prev" title="previous step (Left)">&#x25C0;</button>
+<button type="button" class="gt-play" title="play / pause (Space)">play</button>
+<button type="button" class="gt-next" title="next step (Right)">&#x25B6;</button>
+<button type="button" class="gt-last" title="last step (End)">&#x25B6;|</button>
+<input type="range" class="gt-slider" min="0" max="{last}" value="0" step="1" \
+aria-label="step">
+<span class="gt-counter">step 0 of {last}</span>
+<button type="button" class="gt-zoom" title="actual size (scroll to move)">1:1</button>
+</div>
+<noscript><p class="gt-note">This page steps through the frames with a small script; with \
+scripts off it shows the first frame only.</p></noscript>
+<div class="gt-main"><div class="gt-frames">
+{divs}
+</div>
+<aside class="gt-panel"><p class="gt-hint">Hover over or click a node (a gate, a name, or the \
+numbers on a wire) to see its value, gradient and local gradients.</p></aside></div>
+<script type="application/json" class="gt-data">{blob}</script>
+</div>"""
+
+
+_PROLOG = re.compile(r"<\?xml.*?\?>|<!DOCTYPE.*?>|<!--.*?-->", re.S)
+
+
+def _clean_svg(svg: str) -> str:
+    """Graphviz's SVG made fit to inline: no XML prolog, DOCTYPE (its DTD URL) or comments,
+    no namespace URLs (HTML puts <svg> in the SVG namespace by itself), no fixed size (the
+    page scales it to its box, the viewBox keeps the proportions)."""
+    svg = _PROLOG.sub("", svg)
+    svg = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg)
+    svg = re.sub(r'<svg width="[^"]*" height="[^"]*"', "<svg", svg, count=1)
+    return svg.strip()
+
+
+def _scope_ids(svg: str, prefix: str) -> str:
+    """Make the SVG's element ids (graph0, node1, edge1) unique on a page of many frames."""
+    return re.sub(r' id="([^"]*)"', lambda m: f' id="{prefix}{m.group(1)}"', svg)
+
+
+def _asset(name: str) -> str:
+    return (PAGE / name).read_text(encoding="utf-8")
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write `data` to `path` through a temporary file in the same folder and `os.replace`,
+    so a failure half way never leaves a broken file where a good one was."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        # mkstemp makes the file private (0600); a page is for sharing: keep the old file's
+        # mode, or rw-r--r--.
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,339 @@
+/* gradtrace explorer: steps through the frames of one graph's forward and backward pass.
+
+   Hand-written, no library, nothing fetched. Each explorer is a <div class="gradtrace-explorer">
+   holding its SVG frames and its data (<script type="application/json" class="gt-data">);
+   this script sets up every explorer on the page once, so two in one notebook never clash.
+   Forward steps reuse frame 0 (the seed of the backward pass, every value known) and dim what
+   is not computed yet; backward step K shows frame K of viz.backward_steps. */
+(function () {
+  "use strict";
+
+  function setup(root) {
+    if (root.dataset.ready) return;
+    root.dataset.ready = "1";
+    var data = JSON.parse(root.querySelector("script.gt-data").textContent);
+    var steps = data.steps, nodes = data.nodes, names = data.names;
+    var frames = Array.prototype.slice.call(root.querySelectorAll(".gt-frame"));
+    var slider = root.querySelector(".gt-slider");
+    var counter = root.querySelector(".gt-counter");
+    var caption = root.querySelector(".gt-caption");
+    var panel = root.querySelector(".gt-panel");
+    var playButton = root.querySelector(".gt-play");
+    var useFragment = root.dataset.fragment === "1";
+    var last = steps.length - 1;
+    var zoomButton = root.querySelector(".gt-zoom");
+    var step = -1, pinned = null, hovered = null, timer = null;
+    var naturalWidth = 0, zoomed = false;
+    var prepared = {};
+
+    function nodeNamed(name) {
+      return Object.prototype.hasOwnProperty.call(names, name) ? names[name] : null;
+    }
+
+    // A transparent box behind a node, so a whole wire label (not only its glyphs) is a target.
+    function addHitArea(g) {
+      var box = g.getBBox();
+      var rect = document.createElementNS(g.namespaceURI, "rect");
+      rect.setAttribute("class", "gt-hit");
+      rect.setAttribute("x", box.x - 2);
+      rect.setAttribute("y", box.y - 2);
+      rect.setAttribute("width", box.width + 4);
+      rect.setAttribute("height", box.height + 4);
+      var title = g.querySelector("title");
+      g.insertBefore(rect, title ? title.nextSibling : g.firstChild);
+    }
+
+    // The SVG elements of each node in frame j, found by their <title> (n3 the gate, w3 its
+    // wire, w3_1 a branch, b3 the split dot; an edge belongs to the node it leaves).
+    function prepare(j) {
+      if (prepared[j]) return prepared[j];
+      var byNode = {};
+      var groups = frames[j].querySelectorAll("g.node, g.edge");
+      Array.prototype.forEach.call(groups, function (g) {
+        var title = g.querySelector("title");
+        if (!title) return;
+        var isNode = g.classList.contains("node");
+        var name = title.textContent;
+        if (!isNode) name = name.split("->")[0].split(":")[0];
+        var i = nodeNamed(name);
+        if (i === null) return;
+        g.setAttribute("data-node", i);
+        (byNode[i] = byNode[i] || []).push(g);
+        Array.prototype.forEach.call(g.querySelectorAll("text"), function (t) {
+          var fill = (t.getAttribute("fill") || "").toLowerCase();
+          if (fill === data.valueColor) t.classList.add("gt-val");
+          if (fill === data.gradColor) t.classList.add("gt-grad");
+        });
+        if (isNode) addHitArea(g);
+      });
+      prepared[j] = byNode;
+      return byNode;
+    }
+
+    // One view box for every frame: the union of what the frames draw (their own captions
+    // left out, the page shows the caption), so the graph keeps its place from step to step.
+    function frameBox(svg) {
+      var graph = svg.querySelector("g.graph");
+      if (!graph) return null;
+      var box = graph.getBBox();
+      var m = graph.transform.baseVal.consolidate();
+      m = m ? m.matrix : { a: 1, d: 1, e: 0, f: 0 };
+      return { x: m.a * box.x + m.e, y: m.d * box.y + m.f, w: m.a * box.width,
+        h: m.d * box.height };
+    }
+
+    function fitFrames() {
+      var union = null;
+      frames.forEach(function (f) {
+        var svg = f.querySelector("svg");
+        if (!svg) return;
+        var hidden = f.hidden;
+        f.hidden = false;
+        var b = frameBox(svg);
+        f.hidden = hidden;
+        if (!b || !b.w) return;
+        if (!union) union = b;
+        else {
+          var x = Math.min(union.x, b.x), y = Math.min(union.y, b.y);
+          union = { x: x, y: y, w: Math.max(union.x + union.w, b.x + b.w) - x,
+            h: Math.max(union.y + union.h, b.y + b.h) - y };
+        }
+      });
+      if (!union) return;
+      var pad = 8, view = [union.x - pad, union.y - pad, union.w + 2 * pad, union.h + 2 * pad];
+      frames.forEach(function (f) {
+        var svg = f.querySelector("svg");
+        if (svg) svg.setAttribute("viewBox", view.join(" "));
+      });
+      naturalWidth = view[2] * 4 / 3; // points to CSS pixels
+      var box = root.querySelector(".gt-frames");
+      zoomed = box.clientWidth > 0 && box.clientWidth / naturalWidth < 0.55;
+      setZoom(zoomed);
+    }
+
+    function setZoom(on) {
+      zoomed = on;
+      root.classList.toggle("gt-zoomed", on);
+      frames.forEach(function (f) {
+        var svg = f.querySelector("svg");
+        if (svg) svg.style.width = on ? naturalWidth + "px" : "";
+      });
+      zoomButton.textContent = on ? "fit" : "1:1";
+      zoomButton.title = on ? "fit the graph in the window" : "actual size (scroll to move)";
+    }
+
+    function eachNodeGroup(byNode, fn) {
+      Object.keys(byNode).forEach(function (key) {
+        byNode[key].forEach(function (g) { fn(+key, g); });
+      });
+    }
+
+    function show(k, fromFragment) {
+      k = Math.max(0, Math.min(last, Math.round(+k) || 0));
+      var s = steps[k];
+      frames.forEach(function (f, j) { f.hidden = j !== s.frame; });
+      var frame = frames[s.frame];
+      var byNode = prepare(s.frame);
+      var forward = s.phase === "forward";
+      frame.classList.toggle("gt-forward", forward);
+      eachNodeGroup(byNode, function (i, g) {
+        g.classList.toggle("gt-pending", forward && nodes[i].forward > s.at);
+        g.classList.toggle("gt-current", forward && s.at > 0 && i === s.node);
+      });
+      step = k;
+      root.setAttribute("data-step", k);
+      slider.value = k;
+      counter.textContent = "step " + k + " of " + last;
+      caption.textContent = s.caption;
+      if (useFragment && !fromFragment) keepFragment(k);
+      renderPanel();
+      if (zoomed && s.node !== null && byNode[s.node]) {
+        var gate = byNode[s.node].filter(function (g) { return g.classList.contains("node"); });
+        if (gate.length) gate[0].scrollIntoView({ block: "nearest", inline: "nearest" });
+      }
+    }
+
+    function keepFragment(k) {
+      var hash = "#step=" + k;
+      if (location.hash === hash) return;
+      try {
+        history.replaceState(null, "", hash);
+      } catch (e) {
+        location.hash = hash;
+      }
+    }
+
+    function stepInFragment() {
+      var m = /(?:^#|&)step=(\d+)/.exec(location.hash);
+      return m ? +m[1] : null;
+    }
+
+    // ------------------------------------------------------------------ the node panel
+    function el(tag, text, cls) {
+      var e = document.createElement(tag);
+      if (text !== undefined && text !== null) e.textContent = text;
+      if (cls) e.className = cls;
+      return e;
+    }
+
+    function nodeButton(i) {
+      var b = el("button", nodes[i].name, "gt-link");
+      b.type = "button";
+      b.addEventListener("click", function () { pin(i); });
+      return b;
+    }
+
+    function status(n, s) {
+      if (s.phase === "forward") {
+        if (n.forward > s.at) return "not computed yet (forward step " + n.forward + ")";
+        return n.op ? "computed at forward step " + n.forward : "an input, known from the start";
+      }
+      if (n.first === null) return "no gradient flows back to it";
+      if (s.at < n.first) return "gradient not reached yet (backward step " + n.first + ")";
+      if (s.at < n.done) return "gradient partly in: complete after backward step " + n.done;
+      return "gradient complete (backward step " + n.done + ")";
+    }
+
+    function row(dl, term, value) {
+      dl.appendChild(el("dt", term));
+      var dd = el("dd");
+      if (typeof value === "string") dd.textContent = value;
+      else dd.appendChild(value);
+      dl.appendChild(dd);
+    }
+
+    function renderPanel() {
+      var i = hovered !== null ? hovered : pinned;
+      markSelected(i);
+      panel.textContent = "";
+      if (i === null || !nodes[i]) {
+        panel.appendChild(el("p", data.note || "Hover over or click a node (a gate, a name, or " +
+          "the numbers on a wire) to see its value, gradient and local gradients.", "gt-hint"));
+        return;
+      }
+      var n = nodes[i], s = steps[step], rootName = nodes[data.root].name;
+      panel.appendChild(el("h2", n.name));
+      var kind = n.op ? "the " + n.op + " gate" : "an input (leaf)";
+      if (i === data.root) kind += ", the output";
+      panel.appendChild(el("p", kind, "gt-kind"));
+      panel.appendChild(el("p", status(n, s), "gt-status"));
+      var dl = el("dl");
+      row(dl, "value", n.value);
+      var grad = n.parts.length ? n.parts.join(" + ") + " = " + n.grad : n.grad;
+      row(dl, "gradient ∂" + rootName + "/∂" + n.name, grad);
+      panel.appendChild(dl);
+      if (n.parts.length) {
+        panel.appendChild(el("p", "It is used " + n.parts.length + " times: the gradients " +
+          "that come back along each use add up.", "gt-note"));
+      }
+      if (n.inputs.length) {
+        panel.appendChild(el("h3", "local gradients"));
+        var table = el("table", null, "gt-locals");
+        n.inputs.forEach(function (inp) {
+          var tr = el("tr");
+          var th = el("th");
+          th.appendChild(document.createTextNode("∂" + n.name + "/∂"));
+          th.appendChild(nodeButton(inp.node));
+          tr.appendChild(th);
+          tr.appendChild(el("td", inp.local));
+          table.appendChild(tr);
+        });
+        panel.appendChild(table);
+        panel.appendChild(el("p", "backward hands each input local × upstream = " +
+          "local × " + n.grad, "gt-note"));
+      }
+      if (n.users.length) {
+        var p = el("p", "used by: ", "gt-users");
+        n.users.forEach(function (u, k) {
+          if (k) p.appendChild(document.createTextNode(", "));
+          p.appendChild(nodeButton(u));
+        });
+        panel.appendChild(p);
+      }
+      if (n.explain) {
+        panel.appendChild(el("h3", "chain rule"));
+        panel.appendChild(el("pre", n.explain, "gt-explain"));
+      }
+    }
+
+    function markSelected(i) {
+      var byNode = prepared[steps[step].frame] || {};
+      eachNodeGroup(byNode, function (j, g) {
+        g.classList.toggle("gt-selected", j === i && g.classList.contains("node"));
+      });
+    }
+
+    function pin(i) {
+      pinned = i;
+      hovered = null;
+      renderPanel();
+    }
+
+    function nodeAt(target) {
+      var g = target.closest ? target.closest("g.node[data-node]") : null;
+      return g ? +g.getAttribute("data-node") : null;
+    }
+
+    // ------------------------------------------------------------------ controls
+    function play() {
+      if (timer !== null) return pause();
+      if (step >= last) show(0);
+      playButton.textContent = "pause";
+      timer = setInterval(function () {
+        if (step >= last) pause();
+        else show(step + 1);
+      }, 900);
+    }
+
+    function pause() {
+      if (timer !== null) clearInterval(timer);
+      timer = null;
+      playButton.textContent = "play";
+    }
+
+    function onKey(e) {
+      if (e.altKey || e.ctrlKey || e.metaKey || e.target === slider) return;
+      var onButton = e.target.tagName === "BUTTON";
+      if (e.key === "ArrowRight") show(step + 1);
+      else if (e.key === "ArrowLeft") show(step - 1);
+      else if (e.key === "Home") show(0);
+      else if (e.key === "End") show(last);
+      else if (e.key === " " && !onButton) play();
+      else return;
+      e.preventDefault();
+    }
+
+    root.querySelector(".gt-first").addEventListener("click", function () { show(0); });
+    root.querySelector(".gt-prev").addEventListener("click", function () { show(step - 1); });
+    root.querySelector(".gt-next").addEventListener("click", function () { show(step + 1); });
+    root.querySelector(".gt-last").addEventListener("click", function () { show(last); });
+    playButton.addEventListener("click", play);
+    zoomButton.addEventListener("click", function () { setZoom(!zoomed); });
+    slider.addEventListener("input", function () { show(slider.value); });
+    var box = root.querySelector(".gt-frames");
+    box.addEventListener("mouseover", function (e) {
+      var i = nodeAt(e.target);
+      if (i !== hovered) { hovered = i; renderPanel(); }
+    });
+    box.addEventListener("mouseleave", function () { hovered = null; renderPanel(); });
+    box.addEventListener("click", function (e) { pin(nodeAt(e.target)); });
+    if (useFragment) {
+      document.addEventListener("keydown", onKey);
+      window.addEventListener("hashchange", function () {
+        var k = stepInFragment();
+        if (k !== null && k !== step) show(k, true);
+      });
+    } else {
+      root.addEventListener("keydown", onKey); // in a notebook: only when it has the focus
+    }
+    if (last === 0) {
+      Array.prototype.forEach.call(root.querySelectorAll(".gt-controls button, .gt-slider"),
+        function (c) { c.disabled = true; });
+    }
+    fitFrames();
+    var start = useFragment ? stepInFragment() : null;
+    show(start === null ? 0 : start, false);
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll(".gradtrace-explorer"), setup);
+})();

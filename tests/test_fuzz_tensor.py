@@ -337,7 +337,7 @@ def _broadcastable(rng: Draws, shape: tuple[int, ...]) -> tuple[int, ...]:
             out[d] = 1
         elif n == 1 and rng.random() < 0.3:
             out[d] = rng.integer(2, 4)
-    if rng.random() < 0.1:
+    if len(out) == len(shape) and rng.random() < 0.1:
         out.insert(0, rng.integer(1, 4))
     return tuple(out)
 

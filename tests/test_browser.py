@@ -235,7 +235,7 @@ def test_clicking_a_node_shows_its_panel_and_hovering_another_shows_that_one(bro
     _open(browser, page, f"#step={last}")
     ActionChains(browser).move_to_element(_node_group(browser, f"n{plus}")).click().perform()
     panel = browser.find_element("css selector", ".gt-panel")
-    assert panel.find_element("css selector", "h2").text == "(+)"
+    assert panel.find_element("css selector", "h2").text == "add"  # explain's name for it
     values = [dd.text for dd in panel.find_elements("css selector", "dd")]
     assert values[:2] == ["3", "-4"]  # x + y = 3; df/dq = z = -4 (lecture)
     locals_ = [td.text for td in panel.find_elements("css selector", ".gt-locals td")]
@@ -243,9 +243,11 @@ def test_clicking_a_node_shows_its_panel_and_hovering_another_shows_that_one(bro
     ActionChains(browser).move_to_element(_node_group(browser, f"w{x}")).perform()
     assert panel.find_element("css selector", "h2").text == "x"
     assert [dd.text for dd in panel.find_elements("css selector", "dd")][:2] == ["-2", "-4"]
+    chain = [p.text for p in panel.find_elements("css selector", ".gt-explain")]
+    assert chain[0] == "df/dx = df/dadd · dadd/dx = -4 × 1 = -4"  # viz.explain's sum
     # Leaving the picture brings back the node that was clicked.
     ActionChains(browser).move_to_element(browser.find_element("css selector", "h1")).perform()
-    assert panel.find_element("css selector", "h2").text == "(+)"
+    assert panel.find_element("css selector", "h2").text == "add"
 
 
 def test_forward_steps_dim_what_is_not_computed_yet(browser, page):

@@ -60,7 +60,7 @@ def test_node_data_holds_the_lecture_values_and_gradients(xyz_page):
         "y": ("5", "-4"),
         "z": ("-4", "3"),
     }
-    plus = nodes["(+)"]
+    plus = nodes["add"]  # explain's name for the unlabeled + gate
     assert (plus["value"], plus["grad"]) == ("3", "-4")
     assert [i["local"] for i in plus["inputs"]] == ["1", "1"]  # the add gate: 1 and 1
     f = nodes["f"]
@@ -96,7 +96,36 @@ def test_captions_say_what_each_gate_computes(xyz_page):
     assert captions[0] == "forward, step 0 of 2: the inputs x = -2, y = 5, z = -4"
     assert captions[1] == "forward, step 1 of 2: the + gate computes x + y = -2 + 5 = 3"
     assert captions[3] == "backward, step 0 of 2: the seed df/df = 1"
-    assert "z: -4 × 1 = -4" not in captions[4] and "z: 3 × 1 = 3" in captions[4]
+    assert captions[4] == (
+        "backward, step 1 of 2: the * gate (f), local × upstream = downstream: "
+        "add: -4 × 1 = -4; z: 3 × 1 = 3"  # the mul gate swaps: df/dz = x + y = 3
+    )
+
+
+def test_captions_name_every_input_once():
+    # The 2-2-2 error E = 0.5 (t1 - o1)^2 + 0.5 (t2 - o2)^2 has two "*0.5" gates feeding one
+    # "+": each gets its own name, and a * a says which input is which.
+    w = [Value(v, f"w{i}") for i, v in enumerate([0.15, 0.2, 0.25], start=1)]
+    h = (w[0] * 0.05 + w[1] * 0.1).sigmoid()
+    e = 0.5 * (0.01 - h * w[2]) ** 2 + 0.5 * (0.99 - h) ** 2
+    a = Value(3.0, "a")
+    for root in (e, a * a):
+        for s in _data(explore(root).body)["steps"]:
+            if s["phase"] == "backward" and s["node"] is not None:
+                said = s["caption"].split("downstream: ")[1].split("; ")
+                names = [part.split(":")[0] for part in said]
+                assert len(set(names)) == len(names), s["caption"]
+    squared = [s["caption"] for s in _data(explore(a * a).body)["steps"]][-1]
+    assert "a (input 1): 3 × 1 = 3; a (input 2): 3 × 1 = 3" in squared
+
+
+def test_chain_rule_panel_comes_from_explain(xyz_page):
+    nodes = {n["name"]: n for n in _data(xyz_page)["nodes"]}
+    x = nodes["x"]["chain"]
+    assert x["sum"] == "df/dx = df/dadd · dadd/dx = -4 × 1 = -4"
+    assert x["headline"].startswith("How backprop got df/dx = -4")
+    assert x["paths"] == ["df/dadd · dadd/dx = -4 × 1 = -4"]
+    assert nodes["add"]["chain"]["sum"] == "df/dadd = -4" and nodes["add"]["chain"]["paths"] == []
 
 
 def test_a_value_used_twice_lists_its_parts():
@@ -104,6 +133,7 @@ def test_a_value_used_twice_lists_its_parts():
     g = a * a + a  # by hand: dg/da = 2a + 1 = 7, in three parts 3 + 3 + 1
     g.backward()
     node = next(n for n in _data(explore(g).body)["nodes"] if n["name"] == "a")
+    assert node["chain"]["paths"][-1].endswith("= 1")  # the path straight into the + gate
     assert node["grad"] == "7" and sorted(node["parts"]) == ["1", "3", "3"]
 
 

@@ -28,12 +28,14 @@ from typing import Any
 from gradtrace import topological_order
 
 from .draw import GREEN, MAX_NODES, RED, Format, fmt_number, is_tensor, to_bytes, walk
+from .explain import explain
 from .network import network
 from .steps import BackwardSteps
 
 PAGE = Path(__file__).with_name("page")  # explorer.js and explorer.css
 MAX_BYTES = 25_000_000  # a page bigger than this steps through the network view instead
 PANEL_FMT = ".6g"  # numbers in the node panel: more digits than the pictures
+PANEL_PATHS = 16  # the chain-rule panel writes out at most this many paths
 _ids = itertools.count(1)
 
 
@@ -155,19 +157,34 @@ def _graph_data(root: Any, order: list[Any], steps: BackwardSteps, title: str) -
     """Everything the page's script needs: the nodes (by their index in `walk`, which is how
     the pictures name them: n3 the gate, w3 its wire, w3_1 a branch, b3 the split dot), the
     steps (forward, then backward) and which SVG element belongs to which node."""
-    index = {id(n): i for i, n in enumerate(order)}
-    num = steps.num
+    every = explain(root, fmt=PANEL_FMT)  # the chain rule, per node, and a name for each
 
-    def panel(x: float) -> str:
-        return fmt_number(x, PANEL_FMT)
+    def name(node: Any) -> str:
+        return every.name_of(node) or _name(node, root)
 
     engine = topological_order(root)  # each node before its parents
-    leaves = [n for n in order if not n.parents]  # as the picture lists them
     gates = [n for n in reversed(engine) if n.parents]  # each gate after its inputs
-    forward_at = {id(n): 0 for n in leaves}
-    forward_at.update({id(g): k for k, g in enumerate(gates, start=1)})
+    nodes, names = _nodes(root, order, steps, gates, every, name)
+    return {
+        "title": title,
+        "root": order.index(root),
+        "nodes": nodes,
+        "names": names,
+        "steps": _forward_steps(order, gates, steps.num, name)
+        + _backward_steps(order, steps, name),
+        "note": "",
+        "gradColor": RED.lower(),
+        "valueColor": GREEN.lower(),
+    }
 
-    first: dict[int, int] = {id(root): 0}
+
+def _nodes(
+    root: Any, order: list[Any], steps: BackwardSteps, gates: list[Any], every: Any, name: Any
+) -> tuple[list[dict], dict[str, int]]:
+    """What the panel shows of each node, and the SVG names (node titles) of each."""
+    index = {id(n): i for i, n in enumerate(order)}
+    forward_at = {id(g): k for k, g in enumerate(gates, start=1)}
+    first: dict[int, int] = {id(root): 0}  # the backward step a gradient starts / ends at
     done: dict[int, int] = {id(root): 0}
     for s in steps.steps[1:]:
         for parent, *_ in s.products:
@@ -178,6 +195,7 @@ def _graph_data(root: Any, order: list[Any], steps: BackwardSteps, title: str) -
     for n in order:
         for p in n.parents:
             users[id(p)].append(index[id(n)])
+    sums = {d["name"]: d["text"] for d in every.to_dict()["nodes"]}
 
     nodes = []
     names: dict[str, int] = {}
@@ -188,67 +206,90 @@ def _graph_data(root: Any, order: list[Any], steps: BackwardSteps, title: str) -
         parts = last.parts.get(id(n), [])
         nodes.append(
             {
-                "name": _name(n, root),
+                "name": name(n),
                 "op": n.op,
-                "value": panel(n.data),
-                "grad": panel(last.grads.get(id(n), 0.0)),
-                "parts": [panel(p) for p in parts] if len(parts) > 1 else [],
+                "value": fmt_number(n.data, PANEL_FMT),
+                "grad": fmt_number(last.grads.get(id(n), 0.0), PANEL_FMT),
+                "parts": [fmt_number(p, PANEL_FMT) for p in parts] if len(parts) > 1 else [],
                 "inputs": [
-                    {"node": index[id(p)], "local": panel(lo)}
+                    {"node": index[id(p)], "local": fmt_number(lo, PANEL_FMT)}
                     for p, lo in zip(n.parents, n.local_grads, strict=True)
                 ],
                 "users": users[id(n)],
-                "forward": forward_at[id(n)],
+                "forward": forward_at.get(id(n), 0),
                 "first": first.get(id(n)),
                 "done": done.get(id(n)),
+                "chain": _chain_rule(root, n, sums.get(name(n))),
             }
         )
+    return nodes, names
 
-    n_fwd = len(gates)
 
-    def computes(g: Any) -> str:
-        """ "w1 * i1 = 0.15 * 0.05 = 0.0075": names where the inputs have labels."""
-        said = _formula(g, lambda p: num(p.data)) + f" = {num(g.data)}"
-        if any(p.label for p in g.parents):
-            said = _formula(g, lambda p: _name(p, root)) + " = " + said
-        return said + (f" (that is {g.label})" if g.label else "")
+def _chain_rule(root: Any, node: Any, node_sum: str | None) -> dict:
+    """The chain-rule panel of a node (`viz.explain`): its per-node sum; for an input, also
+    the sum over the paths from the root back to it (when there are at most PANEL_PATHS)."""
+    chain: dict[str, Any] = {"sum": node_sum, "headline": None, "paths": [], "notes": []}
+    if node.parents or node is root:
+        return chain
+    e = explain(root, wrt=node, fmt=PANEL_FMT, max_paths=PANEL_PATHS)
+    chain["headline"] = e.headline()
+    chain["paths"] = [p["text"] for p in e.to_dict()["paths"] or []]
+    chain["notes"] = list(e.notes)
+    return chain
 
-    fsteps = [
+
+def _forward_steps(order: list[Any], gates: list[Any], num: Any, name: Any) -> list[dict]:
+    """The inputs, then one step per gate in the engine's order: what it computes."""
+    n = len(gates)
+    inputs = ", ".join(f"{name(x)} = {num(x.data)}" for x in order if not x.parents)
+    steps = [
         {
             "phase": "forward",
             "frame": 0,
             "at": 0,
             "node": None,
-            "caption": f"forward, step 0 of {n_fwd}: the inputs "
-            + ", ".join(f"{_name(n, root)} = {num(n.data)}" for n in leaves),
+            "caption": f"forward, step 0 of {n}: the inputs {inputs}",
         }
     ]
+    index = {id(x): i for i, x in enumerate(order)}
     for k, g in enumerate(gates, start=1):
-        fsteps.append(
+        said = _formula(g, lambda p: num(p.data)) + f" = {num(g.data)}"
+        if any(p.label for p in g.parents):
+            said = _formula(g, name) + " = " + said
+        if g.label:
+            said += f" (that is {g.label})"
+        steps.append(
             {
                 "phase": "forward",
                 "frame": 0,
                 "at": k,
                 "node": index[id(g)],
-                "caption": f"forward, step {k} of {n_fwd}: the {g.op} gate computes " + computes(g),
+                "caption": f"forward, step {k} of {n}: the {g.op} gate computes {said}",
             }
         )
-    n_bwd = len(steps) - 1
-    bsteps = []
+    return steps
+
+
+def _backward_steps(order: list[Any], steps: BackwardSteps, name: Any) -> list[dict]:
+    """One step per frame of `backward_steps`: the seed, then each gate's products."""
+    n, num, f = len(steps) - 1, steps.num, name(steps.root)
+    index = {id(x): i for i, x in enumerate(order)}
+    out = []
     for s in steps.steps:
         if s.gate is None:
-            f = _name(root, root)
-            caption = f"backward, step 0 of {n_bwd}: the seed d{f}/d{f} = 1"
+            caption = f"backward, step 0 of {n}: the seed d{f}/d{f} = 1"
         else:
+            twice = len({id(p) for p, *_ in s.products}) < len(s.products)  # a * a
             said = "; ".join(
-                f"{_name(p, root)}: {num(lo)} × {num(up)} = {num(d)}"
-                for p, _, lo, up, d in s.products
+                f"{name(p)}{f' (input {k + 1})' if twice else ''}: "
+                f"{num(lo)} × {num(up)} = {num(d)}"
+                for p, k, lo, up, d in s.products
             )
             caption = (
-                f"backward, step {s.index} of {n_bwd}: the {s.gate.op} gate, "
+                f"backward, step {s.index} of {n}: the {s.gate.op} gate ({name(s.gate)}), "
                 f"local × upstream = downstream: {said}"
             )
-        bsteps.append(
+        out.append(
             {
                 "phase": "backward",
                 "frame": s.index,
@@ -257,16 +298,7 @@ def _graph_data(root: Any, order: list[Any], steps: BackwardSteps, title: str) -
                 "caption": caption,
             }
         )
-    return {
-        "title": title,
-        "root": index[id(root)],
-        "nodes": nodes,
-        "names": names,
-        "steps": fsteps + bsteps,
-        "note": "",
-        "gradColor": RED.lower(),
-        "valueColor": GREEN.lower(),
-    }
+    return out
 
 
 def _network_explorer(root: Any, model: Any, title: str, note: str) -> Explorer:

@@ -220,7 +220,7 @@
       var dl = el("dl");
       row(dl, "value", n.value);
       var grad = n.parts.length ? n.parts.join(" + ") + " = " + n.grad : n.grad;
-      row(dl, "gradient ∂" + rootName + "/∂" + n.name, grad);
+      row(dl, "∂" + rootName + "/∂" + n.name, grad);
       panel.appendChild(dl);
       if (n.parts.length) {
         panel.appendChild(el("p", "It is used " + n.parts.length + " times: the gradients " +
@@ -250,9 +250,16 @@
         });
         panel.appendChild(p);
       }
-      if (n.explain) {
+      var chain = n.chain;
+      if (chain && (chain.sum || chain.headline)) {
         panel.appendChild(el("h3", "chain rule"));
-        panel.appendChild(el("pre", n.explain, "gt-explain"));
+        if (chain.sum) panel.appendChild(el("p", chain.sum, "gt-explain"));
+        if (chain.headline) {
+          panel.appendChild(el("p", chain.paths.length ? chain.headline.replace(/:$/, ", " +
+            "the sum over the paths back to it:") : chain.headline, "gt-note"));
+          chain.paths.forEach(function (t) { panel.appendChild(el("p", t, "gt-explain")); });
+        }
+        chain.notes.forEach(function (t) { panel.appendChild(el("p", t, "gt-note")); });
       }
     }
 

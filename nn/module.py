@@ -6,19 +6,20 @@ A list of modules or of parameters assigned to an attribute becomes a `ModuleLis
 `ParameterList`, so `self.layers = [Layer(...), Layer(...)]` gives the dotted names
 "layers.0.neurons.1.w.0" that `named_parameters()` and `state_dict()` use.
 
-Saving writes a NumPy `.npz` archive (one array per parameter) and loading reads it with
-`allow_pickle=False`: a model file can never run code.
+Saving writes a NumPy `.npz` archive (one array per parameter) and loading reads it without
+pickle: a model file can never run code (npz.py: atomic writes, bounded all-or-nothing reads).
 """
 
 from __future__ import annotations
 
 import os
-import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
 from gradtrace import Value
+
+from .npz import NpzReader, npz_path, write_npz
 
 
 def is_parameter(obj: Any) -> bool:
@@ -148,17 +149,36 @@ class Module:
         return {name: np.array(parameter_array(p)) for name, p in self.named_parameters()}
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> Module:
-        """Copy arrays into the parameters, in place. Names and shapes are checked first, and
-        one error lists every missing, unexpected and mis-shaped key; nothing is changed then.
-        With strict=False, missing and unexpected keys are ignored (shapes are still checked)."""
-        own = dict(self.named_parameters())
+        """Copy arrays into the parameters, in place. Names, shapes and dtypes are checked
+        first, and one error lists every missing, unexpected, mis-shaped and non-numeric key;
+        nothing is changed then. With strict=False, missing and unexpected keys are ignored
+        (shapes and dtypes are still checked)."""
         arrays = {k: np.asarray(v) for k, v in state.items()}
-        missing = [k for k in own if k not in arrays]
-        unexpected = [k for k in arrays if k not in own]
+        found = {k: (a.shape, a.dtype) for k, a in arrays.items()}
+        names = self._check_state(found, strict, f"load_state_dict into {type(self).__name__}")
+        self._copy_state({k: arrays[k] for k in names})
+        return self
+
+    def _check_state(
+        self, found: Mapping[str, tuple[tuple, np.dtype]], strict: bool, where: str
+    ) -> list[str]:
+        """The one check of a state against this module: `found` maps each key to its
+        (shape, dtype). Returns the keys to copy, or raises one ValueError naming `where`
+        and every problem."""
+        own = {name: parameter_array(p).shape for name, p in self.named_parameters()}
+        missing = [k for k in own if k not in found]
+        unexpected = [k for k in found if k not in own]
         misshaped = [
-            f"{k}: expected {parameter_array(own[k]).shape}, got {arrays[k].shape}"
+            f"{k}: expected {own[k]}, got {found[k][0]}"
             for k in own
-            if k in arrays and arrays[k].shape != parameter_array(own[k]).shape
+            if k in found and tuple(found[k][0]) != own[k]
+        ]
+        judged = [k for k in found if k in own or strict]  # strict=False ignores the others
+        pickled = [k for k in judged if found[k][1].hasobject]
+        not_real = [
+            f"{k}: {found[k][1]}"
+            for k in judged
+            if not found[k][1].hasobject and found[k][1].kind not in "biuf"
         ]
         problems = []
         if strict and missing:
@@ -167,31 +187,49 @@ class Module:
             problems.append("unexpected keys: " + ", ".join(unexpected))
         if misshaped:
             problems.append("mis-shaped keys: " + "; ".join(misshaped))
+        if pickled:
+            problems.append(
+                "keys holding Python objects (they would need pickle, which is never used): "
+                + ", ".join(pickled)
+            )
+        if not_real:
+            problems.append("keys whose dtype is not a real number: " + "; ".join(not_real))
         if problems:
-            raise ValueError(f"load_state_dict into {type(self).__name__}: " + " | ".join(problems))
-        for name, p in own.items():
-            if name not in arrays:
-                continue
+            raise ValueError(f"{where}: " + " | ".join(problems))
+        return [k for k in own if k in found]
+
+    def _copy_state(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """Copy checked arrays into the parameters (cannot fail half-way: all were checked)."""
+        own = dict(self.named_parameters())
+        for name, array in arrays.items():
+            p = own[name]
             if isinstance(p, Value):
-                p.data = float(arrays[name])
+                p.data = float(array)
             else:
-                p.data[...] = arrays[name]
-        return self
+                p.data[...] = array
 
     def save(self, path: str | os.PathLike) -> str:
-        """Write the state_dict to a NumPy `.npz` file (no pickle); returns the path written."""
-        path = os.fspath(path)
-        if not path.endswith(".npz"):
-            path += ".npz"  # what np.savez would do anyway: say it
-        np.savez(path, **self.state_dict())
-        return path
+        """Write the state_dict to a NumPy `.npz` file (no pickle) and return the path written
+        (".npz" is added unless the name ends in it, in any case). Atomic: on any failure the
+        file that was there is unchanged, and the OSError names the path."""
+        return write_npz(npz_path(path), self.state_dict())
 
     def load(self, path: str | os.PathLike, strict: bool = True) -> Module:
         """Load a file written by save() into this module, in place; returns self.
 
-        The file is read with allow_pickle=False; a truncated or corrupted file raises a
-        ValueError that says so and names the file."""
-        return self.load_state_dict(read_npz(path), strict=strict)
+        All or nothing, and bounded: every member's name, shape and dtype is read from its
+        header and checked (the same check as load_state_dict) before any data is inflated,
+        and only this module's keys are inflated, so a file cannot make load allocate more
+        than the parameters themselves. Any problem is one ValueError naming the file."""
+        path = npz_path(path, must_exist=True)
+        with NpzReader(path) as reader:
+            found = {k: (h.shape, h.dtype) for k, h in reader.headers.items()}
+            names = self._check_state(
+                found, strict, f"{path}: cannot load into {type(self).__name__}"
+            )
+            arrays = reader.read(names)
+        self._copy_state(arrays)
+        return self
 
     def to_torch(self) -> Any:
         """The equivalent torch.nn module with a copy of the weights (needs PyTorch; the
@@ -212,23 +250,6 @@ class Module:
         if len(lines) == 1:
             return lines[0] + ")"
         return "\n".join(lines) + "\n)"
-
-
-def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """Every array of a `.npz` file, read with allow_pickle=False; a damaged file is a
-    ValueError naming the file and saying it is truncated or corrupted."""
-    path = os.fspath(path)
-    if not os.path.exists(path) and os.path.exists(path + ".npz"):
-        path += ".npz"  # save("model") wrote model.npz: load("model") finds it
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {k: archive[k] for k in archive.files}
-    except FileNotFoundError:
-        raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as err:
-        raise ValueError(
-            f"{path}: the file is truncated or corrupted (not a readable .npz model file): {err}"
-        ) from None
 
 
 class _Registered(Module):

@@ -5,12 +5,28 @@ This package is the engine (the repository's autograd/ folder). It never imports
 `gradtrace.nn` and `gradtrace.viz` load on first use, as `torch.nn` is there after `import torch`.
 """
 
+from typing import Any
+
+from . import value as _value
 from .anomaly import AnomalyError, detect_anomaly
 from .conv_gates import avg_pool2d, conv2d, max_pool2d
-from .engine import is_grad_enabled, no_grad, topological_order
+from .engine import topological_order
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck
-from .tensor import Tensor, concatenate, stack
-from .value import Value, linear, vsum
+from .tensor import Tensor
+from .tensor_gates import concatenate, cross_entropy, stack
+from .tensor_gates import linear as _tensor_linear
+from .value import Value, vsum
+
+
+def linear(input: Any, weight: Any, bias: Any = None) -> Any:
+    """input @ weight.T + bias, PyTorch's F.linear, as one fused gate in either engine: for a
+    Tensor weight, `tensor_gates.linear` (input (..., in), weight (out, in), bias (out,));
+    for a row of Values, `value.linear` (one neuron: inputs, its weights, its bias)."""
+    if isinstance(weight, Tensor) or isinstance(input, Tensor):
+        return _tensor_linear(input, weight, bias)
+    return _value.linear(input, weight, bias)
+
 
 __all__ = [
     "AnomalyError",
@@ -20,12 +36,15 @@ __all__ = [
     "avg_pool2d",
     "concatenate",
     "conv2d",
+    "cross_entropy",
     "detect_anomaly",
+    "enable_grad",
     "gradcheck",
     "is_grad_enabled",
     "linear",
     "max_pool2d",
     "no_grad",
+    "set_grad_enabled",
     "stack",
     "topological_order",
     "vsum",

@@ -23,9 +23,10 @@ offset after offset (keeping the earlier value on a tie), so the gradient goes t
 window's arg-max, the first one on ties; average pooling adds the views and shares the
 gradient evenly. kh*kw steps over whole arrays, never a step per pixel.
 
-Gates here have the signatures of tensor_gates.py. Their `ctx` is a `Window`: the settings,
-plus what the forward saved for the VJP (PyTorch's `ctx.save_for_backward`), so backward
-does not rebuild the im2col matrix or search the windows again.
+Gates here are registered like those of tensor_gates.py. Their setting `window` is a
+`Window` (kernel, stride, padding); the forward also saves for the VJP what it computed (the
+im2col matrix, the arg-max: PyTorch's `ctx.save_for_backward`), so backward does not rebuild
+the matrix or search the windows again.
 """
 
 from __future__ import annotations
@@ -36,22 +37,19 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .tensor import Tensor, _finish, _lift, _new
-from .tensor_gates import Gate
+from .tensor import Tensor, as_tensor, register
 
 Array = np.ndarray
 Pair = tuple[int, int]
 
 
 class Window:
-    """A sliding-window gate's settings (kernel, stride, padding as (rows, cols) pairs) and
-    the arrays its forward saved for the VJP."""
+    """A sliding-window gate's settings: kernel, stride, padding as (rows, cols) pairs."""
 
-    __slots__ = ("kernel", "stride", "padding", "saved")
+    __slots__ = ("kernel", "stride", "padding")
 
     def __init__(self, kernel: Pair, stride: Pair, padding: Pair) -> None:
         self.kernel, self.stride, self.padding = kernel, stride, padding
-        self.saved: Any = None
 
     def out_size(self, h: int, w: int) -> Pair:
         """The output's height and width: (H + 2p - k) // s + 1 in each direction."""
@@ -124,49 +122,39 @@ def col2im(dcols: Array, x_shape: tuple[int, ...], ctx: Window) -> Array:
 
 
 # ------------------------------------------------------------ convolution
-def conv(ctx: Window, x: Array, w: Array, b: Array | None = None) -> Array:
+def _conv_vjp(g, out, x, w, b=None, *, window: Window, cols: Array, needs=(True, True, True)):
+    """dx = col2im(W^T @ g), dW = sum over images of g @ cols^T, db = g summed over N, Ho, Wo."""
+    n, o = g.shape[:2]
+    g3 = g.reshape(n, o, -1)  # (N, O, Ho*Wo)
+    dx = dw = None
+    if needs[0]:
+        dcols = w.reshape(o, -1).T @ g3  # (N, C*kh*kw, Ho*Wo)
+        c, (kh, kw) = x.shape[1], window.kernel
+        dx = col2im(dcols.reshape(n, c, kh * kw, *g.shape[2:]), x.shape, window)
+    if needs[1]:
+        dw = (g3 @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
+    if b is None:
+        return dx, dw
+    return dx, dw, g.sum(axis=(0, 2, 3)) if needs[2] else None
+
+
+@register("conv2d", vjp=_conv_vjp)
+def convolve(x: Array, w: Array, b: Array | None = None, *, window: Window):
     """conv2d: out[n, o, j, k] = b[o] + sum_c,l,m w[o, c, l, m] * xpad[n, c, sj + l, sk + m],
-    computed as W @ im2col(x), one matrix product per image."""
-    cols = im2col(pad(x, ctx), ctx)  # (N, C*kh*kw, Ho*Wo)
-    ctx.saved = cols
+    computed as W @ im2col(x), one matrix product per image; saves the im2col matrix."""
+    cols = im2col(pad(x, window), window)  # (N, C*kh*kw, Ho*Wo)
     out = w.reshape(w.shape[0], -1) @ cols  # (N, O, Ho*Wo)
     if b is not None:
         out += b[:, None]
-    return out.reshape(x.shape[0], w.shape[0], *ctx.out_size(*x.shape[2:]))
-
-
-def conv_vjp(i: int, g: Array, out: Array, ctx: Window, x: Array, w: Array, b=None) -> Array:
-    """dx = col2im(W^T @ g), dW = sum over images of g @ cols^T, db = g summed over N, Ho, Wo."""
-    if i == 2:
-        return g.sum(axis=(0, 2, 3))
-    n, o = g.shape[:2]
-    g3 = g.reshape(n, o, -1)  # (N, O, Ho*Wo)
-    if i == 1:
-        return (g3 @ ctx.saved.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
-    dcols = w.reshape(o, -1).T @ g3  # (N, C*kh*kw, Ho*Wo)
-    c, (kh, kw) = x.shape[1], ctx.kernel
-    return col2im(dcols.reshape(n, c, kh * kw, *g.shape[2:]), x.shape, ctx)
+    return out.reshape(x.shape[0], w.shape[0], *window.out_size(*x.shape[2:])), {"cols": cols}
 
 
 # ------------------------------------------------------------ pooling
-def maxpool(ctx: Window, x: Array) -> Array:
-    """max_pool2d: out[n, c, j, k] = the largest value of window (j, k) (padding is -inf),
-    as a chain of max gates over the kernel offsets; the arg-max is saved for the VJP."""
-    p = planes(pad(x, ctx, -np.inf), ctx)  # (kh*kw, N, C, Ho, Wo)
-    best, arg = p[0].copy(), np.zeros(p.shape[1:], dtype=np.int16)
-    for k in range(1, len(p)):
-        larger = p[k] > best  # strictly: on a tie the earlier (first) offset keeps it
-        np.maximum(best, p[k], out=best)
-        arg += larger * (np.int16(k) - arg)  # arg = k where larger (branch-free: faster)
-    ctx.saved = arg
-    return best
-
-
-def maxpool_vjp(i: int, g: Array, out: Array, ctx: Window, x: Array) -> Array:
+def _max_pool_vjp(g, out, x, *, window: Window, arg: Array):
     """dx = g at each window's arg-max (the first one on ties), 0 elsewhere; a pixel that is
     the arg-max of several overlapping windows gets the sum. (col2im, one offset at a time,
     without building the (N, C, kh*kw, Ho, Wo) gradient first.)"""
-    arg = ctx.saved
+    ctx = window
     dxp = np.zeros(ctx.padded(x.shape), dtype=g.dtype)
     disjoint = all(s >= k for s, k in zip(ctx.stride, ctx.kernel, strict=True))
     for k, where in offsets(ctx, g.shape[2:]):
@@ -175,27 +163,34 @@ def maxpool_vjp(i: int, g: Array, out: Array, ctx: Window, x: Array) -> Array:
         else:
             dxp[where] += (arg == k) * g
     (ph, pw), (h, w) = ctx.padding, x.shape[2:]
-    return dxp[:, :, ph : ph + h, pw : pw + w]
+    return (dxp[:, :, ph : ph + h, pw : pw + w],)
 
 
-def avgpool(ctx: Window, x: Array) -> Array:
+@register("max_pool2d", vjp=_max_pool_vjp)
+def max_pool(x: Array, *, window: Window):
+    """max_pool2d: out[n, c, j, k] = the largest value of window (j, k) (padding is -inf),
+    as a chain of max gates over the kernel offsets; the arg-max is saved for the VJP."""
+    p = planes(pad(x, window, -np.inf), window)  # (kh*kw, N, C, Ho, Wo)
+    best, arg = p[0].copy(), np.zeros(p.shape[1:], dtype=np.int16)
+    for k in range(1, len(p)):
+        larger = p[k] > best  # strictly: on a tie the earlier (first) offset keeps it
+        np.maximum(best, p[k], out=best)
+        arg += larger * (np.int16(k) - arg)  # arg = k where larger (branch-free: faster)
+    return best, {"arg": arg}
+
+
+def _avg_pool_vjp(g, out, x, *, window: Window):
+    """dx = g / (kh * kw) on every pixel of the window (summed where windows overlap)."""
+    kk = window.kernel[0] * window.kernel[1]
+    share = (g / kk)[:, :, None]
+    return (col2im(np.broadcast_to(share, (*g.shape[:2], kk, *g.shape[2:])), x.shape, window),)
+
+
+@register("avg_pool2d", vjp=_avg_pool_vjp)
+def avg_pool(x: Array, *, window: Window):
     """avg_pool2d: out[n, c, j, k] = the mean of window (j, k) (padding counts as 0, as
     PyTorch's default count_include_pad=True)."""
-    return planes(pad(x, ctx), ctx).mean(axis=0)
-
-
-def avgpool_vjp(i: int, g: Array, out: Array, ctx: Window, x: Array) -> Array:
-    """dx = g / (kh * kw) on every pixel of the window (summed where windows overlap)."""
-    kk = ctx.kernel[0] * ctx.kernel[1]
-    share = (g / kk)[:, :, None]
-    return col2im(np.broadcast_to(share, (*g.shape[:2], kk, *g.shape[2:])), x.shape, ctx)
-
-
-GATES: dict[str, Gate] = {
-    "conv2d": Gate(conv, conv_vjp),
-    "max_pool2d": Gate(maxpool, maxpool_vjp),
-    "avg_pool2d": Gate(avgpool, avgpool_vjp),
-}
+    return planes(pad(x, window), window).mean(axis=0)
 
 
 # ------------------------------------------------------------ the Tensor functions
@@ -229,23 +224,12 @@ def window(
     return ctx
 
 
-def _apply(name: str, inputs: tuple[Tensor, ...], ctx: Window) -> Tensor:
-    """Run a gate of this file's table on Tensors and record the node (as tensor.py does)."""
-    forward, vjp = GATES[name]
-    out = _new(Tensor)
-    needed = any(t.requires_grad for t in inputs)
-    return _finish(out, forward(ctx, *[t.data for t in inputs]), name, inputs, needed, vjp, ctx)
-
-
-def _as_tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
 def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0) -> Tensor:
     """The lecture's convolution (cross-correlation, as in PyTorch) of an NCHW input with
     filters `weight` (out_channels, in_channels, kh, kw) plus `bias` (out_channels,).
     Output (N, out_channels, Ho, Wo) with Ho = (H + 2 padding - kh) // stride + 1."""
-    x, weight = _as_tensor(x), _lift(weight, _as_tensor(x))
+    x = as_tensor(x)
+    weight = as_tensor(weight, x)
     if weight.ndim != 4:
         raise ValueError(f"conv2d: weight must be (out, in, kh, kw), got shape {weight.shape}")
     ctx = window("Conv2d", x, weight.shape[2:], stride, padding)
@@ -256,26 +240,26 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
         )
     inputs = (x, weight)
     if bias is not None:
-        bias = _lift(bias, x)
+        bias = as_tensor(bias, x)
         if bias.shape != (weight.shape[0],):
             raise ValueError(f"Conv2d: bias must have shape ({weight.shape[0]},), got {bias.shape}")
         inputs = (x, weight, bias)
-    return _apply("conv2d", inputs, ctx)
+    return convolve(*inputs, window=ctx)
 
 
 def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
     """The largest value of each kernel_size window (stride defaults to kernel_size, as in
     PyTorch); the gradient goes to each window's arg-max, the first one on ties."""
-    x = _as_tensor(x)
+    x = as_tensor(x)
     ctx = window("MaxPool2d", x, kernel_size, kernel_size if stride is None else stride,
                  padding, max_padding=True)  # fmt: skip
-    return _apply("max_pool2d", (x,), ctx)
+    return max_pool(x, window=ctx)
 
 
 def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
     """The mean of each kernel_size window (stride defaults to kernel_size; zero padding is
     counted in the mean, as PyTorch's default)."""
-    x = _as_tensor(x)
+    x = as_tensor(x)
     ctx = window("AvgPool2d", x, kernel_size, kernel_size if stride is None else stride,
                  padding, max_padding=True)  # fmt: skip
-    return _apply("avg_pool2d", (x,), ctx)
+    return avg_pool(x, window=ctx)

@@ -1,10 +1,13 @@
-"""`Tensor`: a NumPy array as a node of the computation graph.
+"""`Tensor`: a NumPy array as a node of the computation graph, and the one Tensor gate maker.
 
 The same graph and the same backward pass as `Value` (engine.py), with arrays instead of
-floats. Each operation looks its gate up in the gate table (tensor_gates.py), runs the
-forward rule and records the node: its parents, the gate's vector-Jacobian product and the
-gate's settings. Backward asks each gate for one gradient per parent that needs one, sums it
-back to the parent's shape (the one `unbroadcast`) and adds it to the parent's `grad`.
+floats. A Tensor gate (`TensorGate`) is a forward rule beside its vector-Jacobian product
+(VJP); every built-in one is registered in `GATES` (the gates themselves are in
+tensor_gates.py and conv_gates.py; `gradtrace.gate` makes a learner's own). Calling a gate
+runs its forward rule and records the node (`_record`, the one node maker): its parents, the
+gate, its settings and what the forward saved. In backward the engine asks each node for its
+parents' shares (`_shares`): the gate's VJP, summed back to each parent's shape (the one
+`unbroadcast`, below).
 
 Memory: leaves keep their gradients; an inner node's gradient is dropped as soon as it has
 been handed to its parents (unless `retain_grad()` asked to keep it), so a training loop's
@@ -13,19 +16,19 @@ memory stays flat from step to step.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import inspect
+from collections.abc import Callable, Sequence
 from numbers import Real
 from typing import Any, Union
 
 import numpy as np
 
-from . import tensor_gates as gates
 from .anomaly import _AnomalyMode, check_backward, check_forward, creation_site
-from .engine import _GradMode, backward, topological_order
+from .engine import backward, topological_order
+from .grad_mode import is_grad_enabled
 
 ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence]
 
-_GATES = gates.GATES
 _new = object.__new__
 _ndarray = np.ndarray
 
@@ -37,8 +40,12 @@ class Tensor:
 
     __slots__ = (
         "data", "grad", "requires_grad", "op", "parents", "label",
-        "_vjp", "_ctx", "_retain", "_site", "__weakref__",
+        "_gate", "_settings", "_saved", "_retain", "_site", "__weakref__",
     )  # fmt: skip
+
+    # A Tensor gate records a VJP (`_gate.vjp`), not numbers: the engine's loop reads this
+    # None as "ask the node for its parents' shares" (see engine.backward).
+    local_grads = None
 
     # NumPy defers to us: `ndarray + Tensor` calls Tensor.__radd__ and gives a Tensor.
     __array_priority__ = 1000
@@ -62,8 +69,9 @@ class Tensor:
         self.op = ""
         self.parents: tuple[Tensor, ...] = ()
         self.label = label
-        self._vjp = None
-        self._ctx = None
+        self._gate = None
+        self._settings = None
+        self._saved = None
         self._retain = False
         self._site = None
 
@@ -94,90 +102,92 @@ class Tensor:
         return len(self.data)
 
     # ------------------------------------------------------------------ elementwise gates
+    # Each operator calls its gate from the registry; the gate (forward beside VJP) is in
+    # tensor_gates.py under the same name.
     def __add__(self, other: ArrayLike) -> Tensor:
-        return _binary("+", self, _lift(other, self))
+        return GATES["+"](self, other)
 
     def __radd__(self, other: ArrayLike) -> Tensor:
-        return _binary("+", _lift(other, self), self)
+        return GATES["+"](other, self)
 
     def __sub__(self, other: ArrayLike) -> Tensor:
-        return _binary("-", self, _lift(other, self))
+        return GATES["-"](self, other)
 
     def __rsub__(self, other: ArrayLike) -> Tensor:
-        return _binary("-", _lift(other, self), self)
+        return GATES["-"](other, self)
 
     def __mul__(self, other: ArrayLike) -> Tensor:
-        return _binary("*", self, _lift(other, self))
+        return GATES["*"](self, other)
 
     def __rmul__(self, other: ArrayLike) -> Tensor:
-        return _binary("*", _lift(other, self), self)
+        return GATES["*"](other, self)
 
     def __truediv__(self, other: ArrayLike) -> Tensor:
-        return _binary("/", self, _lift(other, self))
+        return GATES["/"](self, other)
 
     def __rtruediv__(self, other: ArrayLike) -> Tensor:
-        return _binary("/", _lift(other, self), self)
+        return GATES["/"](other, self)
 
     def __matmul__(self, other: ArrayLike) -> Tensor:
-        return _binary("@", self, _lift(other, self))
+        return GATES["@"](self, other)
 
     def __rmatmul__(self, other: ArrayLike) -> Tensor:
-        return _binary("@", _lift(other, self), self)
+        return GATES["@"](other, self)
 
     def __pow__(self, exponent: ArrayLike) -> Tensor:
         """x ** n for a number n is the one-input "pow" gate; a tensor exponent is "**"."""
         if isinstance(exponent, Real):
             n = float(exponent)
             n = int(n) if n.is_integer() else n
-            return _unary("pow", self, n, op=f"**{n:g}")
-        return _binary("**", self, _lift(exponent, self))
+            return GATES["pow"].apply((self,), {"n": n}, f"**{n:g}")
+        return GATES["**"](self, exponent)
 
     def __rpow__(self, base: ArrayLike) -> Tensor:
-        return _binary("**", _lift(base, self), self)
+        return GATES["**"](base, self)
 
     def __neg__(self) -> Tensor:
-        return _unary("neg", self)
+        return GATES["neg"](self)
 
     def exp(self) -> Tensor:
-        return _unary("exp", self)
+        return GATES["exp"](self)
 
     def log(self) -> Tensor:
-        return _unary("log", self)
+        return GATES["log"](self)
 
     def tanh(self) -> Tensor:
-        return _unary("tanh", self)
+        return GATES["tanh"](self)
 
     def sigmoid(self) -> Tensor:
-        return _unary("sigmoid", self)
+        return GATES["sigmoid"](self)
 
     def relu(self) -> Tensor:
-        return _unary("relu", self)
+        return GATES["relu"](self)
 
     # ------------------------------------------------------------------ reductions
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return _unary("sum", self, (gates.normalize_axes(axis, self.data.ndim), keepdims))
+        return GATES["sum"](self, axes=normalize_axes(axis, self.ndim), keepdims=keepdims)
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return _unary("mean", self, (gates.normalize_axes(axis, self.data.ndim), keepdims))
+        return GATES["mean"](self, axes=normalize_axes(axis, self.ndim), keepdims=keepdims)
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """The largest element(s); the gradient goes to the arg-max, the first one on ties."""
-        return _unary("max", self, (gates.normalize_axes(axis, self.data.ndim), keepdims))
+        return GATES["max"](self, axes=normalize_axes(axis, self.ndim), keepdims=keepdims)
 
     def softmax(self, axis: int = -1) -> Tensor:
         """e**x / sum e**x along `axis`: one fused, stable gate."""
-        return _unary("softmax", self, gates.normalize_axes(axis, self.data.ndim)[0])
+        return GATES["softmax"](self, axis=normalize_axes(axis, self.ndim)[0])
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         """x - ln sum e**x along `axis`: one fused, stable gate."""
-        return _unary("log_softmax", self, gates.normalize_axes(axis, self.data.ndim)[0])
+        return GATES["log_softmax"](self, axis=normalize_axes(axis, self.ndim)[0])
 
     # ------------------------------------------------------------------ shapes and indexing
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         """The same numbers in a new shape; `reshape(2, 3)` and `reshape((2, 3))` both work."""
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = tuple(shape[0])
-        return _unary("reshape", self, tuple(shape))
+        return GATES["reshape"](self, shape=tuple(shape))
 
     def transpose(self, *axes: int | Sequence[int]) -> Tensor:
         """Permute the axes (reverse them when none are given), as `ndarray.transpose`."""
@@ -187,7 +197,7 @@ class Tensor:
             axes = tuple(range(self.data.ndim - 1, -1, -1))
         if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation for shape {self.shape}")
-        return _unary("transpose", self, tuple(a % self.ndim for a in axes))
+        return GATES["transpose"](self, axes=tuple(a % self.ndim for a in axes))
 
     @property
     def T(self) -> Tensor:
@@ -202,12 +212,13 @@ class Tensor:
             index = tuple(_index_part(p) for p in index)
         else:
             index = _index_part(index)
-        return _unary("index", self, index)
+        return GATES["index"](self, index=index)
 
     # ------------------------------------------------------------------ backward
-    def backward(self, grad: ArrayLike | None = None) -> None:
+    def backward(self, grad: ArrayLike | None = None) -> list[Any]:
         """Fill `grad` of every tensor this one depends on, starting from d self / d self =
-        `grad`. It may be omitted only for a single-element tensor (it is then 1).
+        `grad`. It may be omitted only for a single-element tensor (it is then 1). Returns
+        the nodes in the order the engine processed them (`topological_order`).
 
         Leaves accumulate across calls, as in PyTorch (call `zero_grad()` to start over);
         inner tensors drop their gradient once used, unless `retain_grad()` was called."""
@@ -231,7 +242,7 @@ class Tensor:
                     f"backward: the gradient has shape {seed.shape} but the tensor has shape "
                     f"{self.shape}; they must match"
                 )
-        backward(self, seed)
+        return backward(self, seed)
 
     def retain_grad(self) -> None:
         """Keep this inner tensor's `grad` after backward (leaves always keep theirs)."""
@@ -242,53 +253,41 @@ class Tensor:
         for node in topological_order(self):
             node.grad = None
 
-    def _reset_grad(self) -> None:
-        self.grad = None
-
-    def _accumulate(self, grad: np.ndarray) -> None:
-        """Add `grad` to this tensor's gradient, never writing into an array someone else
-        holds: a leaf stores its own copy of a view; sums are computed out of place."""
-        if self.grad is None:
-            if not self.parents and (grad.base is not None or not grad.flags.writeable):
-                grad = grad.copy()
-            self.grad = grad
-        else:
-            self.grad = self.grad + grad
-
-    def _backward(self) -> None:
-        """Hand this tensor's gradient to each parent that needs one: the gate's VJP, summed
-        back to the parent's shape, then accumulated. The gradient is then dropped.
+    def _shares(self, g: np.ndarray) -> list[tuple[Tensor, np.ndarray]]:
+        """(parent, its share of the gradient) for each parent that needs one: the gate's VJP,
+        summed back to the parent's shape and dtype. Called by the engine's backward loop,
+        which then drops `g` (unless `retain_grad()`) and adds each share to its parent.
 
         No copies: a VJP's result is a new array, taken over by the parent as it is. Only
-        `g` itself (the add gate passes it straight on) goes to one parent uncopied."""
-        g = self.grad
-        if not self._retain:
-            self.grad = None
-        if g is None:  # nothing flowed into this node
-            return
-        parents = self.parents
-        vjp, out, ctx, site = self._vjp, self.data, self._ctx, self._site
+        `g` itself (the add gate passes it straight on) goes to one holder uncopied, and a
+        leaf never keeps a view of someone else's array as its gradient."""
+        gate, parents, site = self._gate, self.parents, self._site
         xs = [p.data for p in parents]
+        grads = gate.backward_rule(g, self.data, xs, parents, self._settings, self._saved)
+        shares = []
         handed = self._retain  # is `g` already held by someone (this node, or a parent)?
         for i, p in enumerate(parents):
-            if not p.requires_grad:
+            gi = grads[i]
+            if gi is None or not p.requires_grad:
                 continue
-            gi = vjp(i, g, out, ctx, *xs)
             x = xs[i]
+            if type(gi) is not _ndarray:
+                gi = np.asarray(gi)
             if gi.shape != x.shape:
-                gi = gates.unbroadcast(gi, x.shape)
+                gi = unbroadcast(gi, x.shape, gate.name, i)
             if gi.dtype != x.dtype:
                 gi = gi.astype(x.dtype)
             if gi is g:
                 if handed:
                     gi = g.copy()
                 handed = True
+            if p.grad is None and not p.parents and (gi.base is not None
+                                                     or not gi.flags.writeable):
+                gi = gi.copy()  # a leaf keeps its own array, never a view of another  # fmt: skip
             if site is not None:
                 check_backward(self.op, i, gi, site)
-            if p.grad is None and p.parents:  # the common case, inlined: an inner parent
-                p.grad = gi
-            else:
-                p._accumulate(gi)
+            shares.append((p, gi))
+        return shares
 
     # ------------------------------------------------------------------ conveniences
     def item(self) -> float:
@@ -325,7 +324,156 @@ class Tensor:
         return "Tensor(" + ", ".join([body, *extras]) + ")"
 
 
-# ---------------------------------------------------------------------- building nodes
+# ---------------------------------------------------------------------- the Tensor gate
+class TensorGate:
+    """A Tensor gate: `forward(*arrays, **settings) -> out` beside its vector-Jacobian product
+    `vjp(g, out, *arrays, **settings) -> one gradient per input` (None for an input that gets
+    none). Calling the gate on Tensors (numbers and arrays become constants) records the node.
+
+    Two options serve the built-in gates' speed, in PyTorch's words: a forward may return
+    `(out, saved)`, a dict its VJP receives as keyword arguments (ctx.save_for_backward), and a
+    VJP with a keyword argument `needs` gets one bool per input (ctx.needs_input_grad), so it
+    can skip, say, the gradient of a first layer's input."""
+
+    def __init__(self, name: str, forward: Callable[..., Any], vjp: Callable[..., Any]) -> None:
+        self.name, self.forward, self.vjp = name, forward, vjp
+        self.wants_needs = "needs" in inspect.signature(vjp).parameters
+        self.__doc__ = forward.__doc__  # help(gate) shows the forward's formula
+
+    def __call__(self, *inputs: ArrayLike, **settings: Any) -> Tensor:
+        """Run the gate on `inputs` (lifted to Tensors) and record its output node."""
+        like = next((x for x in inputs if isinstance(x, Tensor)), None)
+        return self.apply(tuple(as_tensor(x, like) for x in inputs), settings)
+
+    def apply(self, inputs: tuple[Tensor, ...], settings: dict, op: str | None = None) -> Tensor:
+        """The node maker: run the forward rule on the inputs' arrays and record the output
+        node (its parents, this gate, the settings and what the forward saved). The graph is
+        recorded only if some input needs a gradient and grad mode is on; otherwise the
+        output is a plain constant leaf."""
+        data = self.forward(*[t.data for t in inputs], **settings)
+        saved = None
+        if type(data) is tuple:
+            data, saved = data
+        if type(data) is not _ndarray:
+            data = np.asarray(data)
+        out = _new(Tensor)
+        out.data = data
+        out.grad = None
+        out.label = ""
+        out._retain = False
+        out._site = None
+        needed = False
+        for t in inputs:
+            if t.requires_grad:
+                needed = is_grad_enabled()
+                break
+        if needed:
+            out.requires_grad = True
+            out.op = op or self.name
+            out.parents = inputs
+            out._gate = self
+            out._settings = settings
+            out._saved = saved
+        else:
+            out.requires_grad = False
+            out.op = ""
+            out.parents = ()
+            out._gate = out._settings = out._saved = None
+        if _AnomalyMode.enabled:
+            out._site = site = creation_site()
+            check_forward(op or self.name, data, [x.data for x in inputs], site)
+        return out
+
+    def backward_rule(self, g, out, xs, parents, settings, saved) -> Sequence[Any]:
+        """The VJP's gradients, one per input; a wrong count is an error naming the gate."""
+        if saved:
+            settings = {**settings, **saved}
+        if self.wants_needs:
+            grads = self.vjp(g, out, *xs, needs=[p.requires_grad for p in parents], **settings)
+        else:
+            grads = self.vjp(g, out, *xs, **settings)
+        if type(grads) not in (tuple, list) or len(grads) != len(xs):
+            got = f"{len(grads)} gradients" if type(grads) in (tuple, list) else repr(type(grads))
+            raise ValueError(
+                f"{self.name} gate: its vjp must return one gradient per input "
+                f"({len(xs)}, None for none), as a tuple; got {got}"
+            )
+        return grads
+
+    def __repr__(self) -> str:
+        return f"<Tensor gate {self.name!r}>"
+
+
+GATES: dict[str, TensorGate] = {}  # every built-in Tensor gate, by name
+
+
+def register(name: str, vjp: Callable[..., Any]) -> Callable[[Callable[..., Any]], TensorGate]:
+    """Decorator: the forward rule below becomes the built-in Tensor gate `name` in `GATES`."""
+
+    def make(forward: Callable[..., Any]) -> TensorGate:
+        if name in GATES:
+            raise ValueError(f"register: a Tensor gate named {name!r} already exists")
+        GATES[name] = gate = TensorGate(name, forward, vjp)
+        return gate
+
+    return make
+
+
+# ---------------------------------------------------------------------- unbroadcasting
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], gate: str = "", i: int = 0):
+    """Sum `grad` back to `shape`: over the leading axes broadcasting added, and over every
+    axis where the input had size 1. The adjoint of NumPy broadcasting, in one place for every
+    gate. The result is a new array (never a view), so a leaf can keep it without a copy. A
+    gradient that no broadcasting explains is an error naming the gate and the input."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    if grad.ndim == len(shape):
+        ones = tuple(d for d, n in enumerate(shape) if n == 1 and grad.shape[d] != 1)
+        if ones:
+            grad = grad.sum(axis=ones, keepdims=True)
+    if grad.shape != shape:
+        raise ValueError(
+            f"{gate} gate: the gradient of input {i} has shape {grad.shape} after undoing "
+            f"broadcasting, but the input has shape {shape}"
+        )
+    return grad if type(grad) is np.ndarray else np.asarray(grad)  # a full sum is a NumPy scalar
+
+
+def normalize_axes(axis: int | tuple[int, ...] | None, ndim: int) -> tuple[int, ...]:
+    """`axis` as a sorted tuple of non-negative axes (None means every axis)."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = set()
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+        out.add(int(a) % ndim)
+    return tuple(sorted(out))
+
+
+# ---------------------------------------------------------------------- making Tensors
+def as_tensor(x: ArrayLike, like: Tensor | None = None) -> Tensor:
+    """`x` itself if it is a Tensor, else a constant leaf around it (no copy of a float
+    array, as `torch.as_tensor`). Numbers and integer arrays become float64, or `like`'s
+    dtype when given, so that `x32 * 2` stays float32; float arrays keep theirs, as in NumPy."""
+    if isinstance(x, Tensor):
+        return x
+    dtype = np.float64 if like is None else like.data.dtype
+    if isinstance(x, Real):
+        return _constant(np.asarray(x, dtype=dtype))
+    arr = np.asarray(x)
+    if arr.dtype.kind != "f":
+        if arr.dtype.kind not in "biu":
+            what = "make a Tensor of" if like is None else "combine a Tensor with"
+            raise TypeError(f"cannot {what} {type(x).__name__} (dtype {arr.dtype})")
+        arr = arr.astype(dtype)
+    return _constant(arr)
+
+
 def _constant(data: np.ndarray) -> Tensor:
     """A leaf that needs no gradient, around an existing array (no copy)."""
     t = _new(Tensor)
@@ -335,130 +483,10 @@ def _constant(data: np.ndarray) -> Tensor:
     t.op = ""
     t.parents = ()
     t.label = ""
-    t._vjp = None
-    t._ctx = None
+    t._gate = t._settings = t._saved = None
     t._retain = False
     t._site = None
     return t
-
-
-def _lift(x: Any, like: Tensor) -> Tensor:
-    """The other operand of a gate as a Tensor: numbers (and non-float arrays) take `like`'s
-    dtype, so float32 stays float32; float arrays keep theirs, as in NumPy."""
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, Real):
-        return _constant(np.asarray(x, dtype=like.data.dtype))
-    arr = np.asarray(x)
-    if arr.dtype.kind != "f":
-        if arr.dtype.kind not in "biu":
-            raise TypeError(f"cannot combine a Tensor with {type(x).__name__} (dtype {arr.dtype})")
-        arr = arr.astype(like.data.dtype)
-    return _constant(arr)
-
-
-def _finish(out: Tensor, data: Any, op: str, inputs: tuple, needed: bool, vjp: Any, ctx: Any):
-    """Fill in a gate's output node. The graph is recorded only if some input needs a
-    gradient (and not under no_grad()); otherwise the output is a plain constant leaf."""
-    if type(data) is not _ndarray:
-        data = np.asarray(data)
-    out.data = data
-    out.grad = None
-    out.label = ""
-    out._retain = False
-    out._site = None
-    if needed and _GradMode.enabled:
-        out.requires_grad = True
-        out.op = op
-        out.parents = inputs
-        out._vjp = vjp
-        out._ctx = ctx
-    else:
-        out.requires_grad = False
-        out.op = ""
-        out.parents = ()
-        out._vjp = None
-        out._ctx = None
-    if _AnomalyMode.enabled:
-        out._site = site = creation_site()
-        check_forward(op, data, [x.data for x in inputs], site)
-    return out
-
-
-def _unary(name: str, x: Tensor, ctx: Any = None, op: str | None = None) -> Tensor:
-    """Apply a one-input gate from the table."""
-    forward, vjp = _GATES[name]
-    out = _new(Tensor)
-    return _finish(out, forward(ctx, x.data), op or name, (x,), x.requires_grad, vjp, ctx)
-
-
-def _binary(name: str, a: Tensor, b: Tensor) -> Tensor:
-    """Apply a two-input gate from the table."""
-    forward, vjp = _GATES[name]
-    out = _new(Tensor)
-    needed = a.requires_grad or b.requires_grad
-    return _finish(out, forward(None, a.data, b.data), name, (a, b), needed, vjp, None)
-
-
-def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """x @ weight.T + bias as one fused gate (what nn.Linear runs): weight is (out, in) and
-    bias (out,), as in PyTorch; x is (..., in). Same values and gradients as the three gates
-    @, T and +, with one node and no unbroadcasting."""
-    w = weight.data.shape
-    if len(w) != 2 or x.data.shape[-1:] != w[1:] or (bias is not None and bias.data.shape != w[:1]):
-        got = "no bias" if bias is None else f"bias {bias.shape}"
-        raise ValueError(
-            f"linear: input {x.shape} and {got} do not fit weight {weight.shape} (expected "
-            f"a 2-D weight (out, in), input (..., in) and bias (out,))"
-        )
-    return _nary("linear", (x, weight) if bias is None else (x, weight, bias), None)
-
-
-REDUCTIONS = ("mean", "sum", "none")
-
-
-def check_reduction(reduction: str) -> str:
-    """A loss's `reduction` checked: the one check, used by this fused gate and by every loss
-    in gradtrace.nn.functional."""
-    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
-        raise ValueError(f"reduction: expected 'mean', 'sum' or 'none', got {reduction!r}")
-    return reduction
-
-
-def class_index(target: Any, shape: tuple, who: str = "cross_entropy") -> tuple:
-    """Integer class indices `target` (shape[:-1]) checked against scores of `shape` (..., C);
-    returns the index tuple that picks each row's target entry. The one check of class
-    indices, used by this fused gate and by gradtrace.nn.functional's losses (`who` names
-    the function in the message)."""
-    target = np.asarray(target)
-    c = shape[-1] if len(shape) else 0
-    if len(shape) == 0 or target.shape != shape[:-1] or target.dtype.kind not in "iu":
-        raise ValueError(
-            f"{who}: target must be class indices (integers) of shape {shape[:-1]} for "
-            f"input of shape {shape}, got {target.dtype} of shape {target.shape}"
-        )
-    # one pass checks both ends: as unsigned numbers, negative indices become huge
-    if target.size and target.astype(np.uint64, copy=False).max() >= c:
-        bad = target[(target < 0) | (target >= c)].flat[0]
-        raise ValueError(
-            f"target: class index {int(bad)} is outside [0, {c}) for input of "
-            f"shape {shape} ({c} classes)"
-        )
-    if target.ndim == 1:
-        return (np.arange(len(target)), target)
-    return (*np.indices(target.shape, sparse=True), target)
-
-
-def cross_entropy(logits: Tensor, target: np.ndarray, reduction: str = "mean") -> Tensor:
-    """Softmax cross-entropy of `logits` (..., C) against integer class indices `target`
-    (...), as one fused gate: log-softmax, the pick of each row's target and the reduction
-    ("mean", "sum" or "none") in one node, whose VJP is (softmax - onehot) / n. This is the
-    engine's gate; the loss users call is gradtrace.nn.functional.cross_entropy (which runs
-    this gate for Tensors), and gradtrace.nn.metrics.cross_entropy is the entropy H(p, q)
-    of two distributions in bits, another quantity."""
-    index = class_index(target, logits.shape)
-    check_reduction(reduction)
-    return _unary("cross_entropy", logits, gates.Targets(index, reduction))
 
 
 def _index_part(p: Any) -> Any:
@@ -466,38 +494,3 @@ def _index_part(p: Any) -> Any:
     if isinstance(p, Tensor):
         return p.data.astype(np.intp)
     return p
-
-
-# ---------------------------------------------------------------------- n-ary gates
-def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis (as `np.concatenate`); each gets its slice of the
-    gradient back."""
-    ts = _lift_all(tensors, "concatenate")
-    axis = gates.normalize_axes(axis, ts[0].ndim)[0]
-    offsets = [0]
-    for t in ts:
-        offsets.append(offsets[-1] + (t.shape[axis] if t.ndim > axis else 0))
-    return _nary("concatenate", ts, (axis, tuple(offsets)))
-
-
-def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
-    """Stack same-shaped tensors along a new axis (as `np.stack`)."""
-    ts = _lift_all(tensors, "stack")
-    return _nary("stack", ts, gates.normalize_axes(axis, ts[0].ndim + 1)[0])
-
-
-def _lift_all(tensors: Sequence[ArrayLike], name: str) -> list[Tensor]:
-    if not len(tensors):
-        raise ValueError(f"{name}: needs at least one tensor")
-    like = next((t for t in tensors if isinstance(t, Tensor)), None)
-    if like is None:
-        like = Tensor(tensors[0])
-    return [_lift(t, like) for t in tensors]
-
-
-def _nary(name: str, ts: Sequence[Tensor], ctx: Any) -> Tensor:
-    """Apply a gate with any number of inputs."""
-    forward, vjp = _GATES[name]
-    out = _new(Tensor)
-    needed = any(t.requires_grad for t in ts)
-    return _finish(out, forward(ctx, *[t.data for t in ts]), name, tuple(ts), needed, vjp, ctx)

@@ -1,123 +1,121 @@
-"""The Tensor gate table: each gate's forward rule beside its vector-Jacobian product (VJP).
+"""The Tensor gates: each gate's forward rule right under its vector-Jacobian product (VJP).
 
 For a scalar gate the local gradient is a number. For a Tensor gate the local Jacobian would
 be enormous (409,600 x 409,600 for a 4096-wide layer on a minibatch of 100), so it is never
 built: each gate instead says how to turn the upstream gradient `g` (d loss / d out, shaped
-like `out`) into the gradient for its input number `i`.
+like `out`) into one gradient per input. Every gate is the same two functions a learner
+writes for `gradtrace.gate`:
 
-Every gate is two small functions with fixed signatures:
-    forward(ctx, *xs) -> out                 xs: the input arrays, ctx: settings (axis, ...)
-    vjp(i, g, out, ctx, *xs) -> dxi          the gradient for input i
-A VJP may return a gradient shaped like the broadcast result: broadcasting is undone in one
-place, `unbroadcast` below, which the engine applies when the shapes differ.
+    vjp(g, out, *xs, **settings) -> (dx0, dx1, ...)    one per input, None for none
+    @register(name, vjp=...)
+    def forward(*xs, **settings) -> out                 xs: the input arrays
+
+`register` (tensor.py) puts the gate in the one registry, `GATES`. A VJP may return gradients
+shaped like the broadcast result: broadcasting is undone in one place, `tensor.unbroadcast`.
 
 Two fused gates do in one node what several would do, because training runs them on every
 step: `linear` (x @ w^T + b, nn.Linear) and `cross_entropy` (log-softmax, pick, mean). The
-latter's ctx also keeps the softmax its forward computed, for its VJP.
+softmax family (softmax, log_softmax, cross_entropy) shares one stable helper, `_stable_exp`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+
+from .tensor import ArrayLike, Tensor, as_tensor, normalize_axes, register
 
 Array = np.ndarray
 
 
-# ------------------------------------------------------------ unbroadcasting (the one place)
-def unbroadcast(grad: Array, shape: tuple[int, ...]) -> Array:
-    """Sum `grad` back to `shape`: over the leading axes broadcasting added, and over every
-    axis where the input had size 1. The adjoint of NumPy broadcasting. The result is a new
-    array (never a view), so a leaf can keep it as its gradient without a copy."""
-    if grad.shape == shape:
-        return grad
-    extra = grad.ndim - len(shape)
-    if extra:
-        grad = grad.sum(axis=tuple(range(extra)))
-    ones = tuple(d for d, n in enumerate(shape) if n == 1 and grad.shape[d] != 1)
-    if ones:
-        grad = grad.sum(axis=ones, keepdims=True)
-    return grad if type(grad) is np.ndarray else np.asarray(grad)  # a full sum is a NumPy scalar
-
-
-def normalize_axes(axis: int | tuple[int, ...] | None, ndim: int) -> tuple[int, ...]:
-    """`axis` as a sorted tuple of non-negative axes (None means every axis)."""
-    if axis is None:
-        return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    out = set()
-    for a in axes:
-        if not -ndim <= a < ndim:
-            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
-        out.add(int(a) % ndim)
-    return tuple(sorted(out))
-
-
-def _expand(g: Array, ctx: tuple, shape: tuple[int, ...]) -> Array:
-    """The upstream gradient of a reduction, broadcast back over the reduced axes."""
-    axes, keepdims = ctx
-    if not keepdims and g.ndim:  # put the reduced axes back, with size 1 (a 0-d g needs none)
-        g = g.reshape([1 if d in axes else n for d, n in enumerate(shape)])
-    return np.broadcast_to(g, shape)
-
-
 # ------------------------------------------------------------ elementwise, two inputs
-def add(ctx, a, b):
+def _add_vjp(g, out, a, b):
+    """da = g, db = g (the distributor)."""
+    return g, g
+
+
+@register("+", vjp=_add_vjp)
+def add(a, b):
     """add: f = a + b."""
     return a + b
 
 
-def add_vjp(i, g, out, ctx, a, b):
-    """da = g, db = g (the distributor)."""
-    return g
+def _sub_vjp(g, out, a, b):
+    """da = g, db = -g."""
+    return g, -g
 
 
-def sub(ctx, a, b):
+@register("-", vjp=_sub_vjp)
+def sub(a, b):
     """sub: f = a - b."""
     return a - b
 
 
-def sub_vjp(i, g, out, ctx, a, b):
-    """da = g, db = -g."""
-    return g if i == 0 else -g
+def _mul_vjp(g, out, a, b, needs=(True, True)):
+    """da = g * b, db = g * a (the switcher)."""
+    return g * b if needs[0] else None, g * a if needs[1] else None
 
 
-def mul(ctx, a, b):
+@register("*", vjp=_mul_vjp)
+def mul(a, b):
     """mul: f = a * b."""
     return a * b
 
 
-def mul_vjp(i, g, out, ctx, a, b):
-    """da = g * b, db = g * a (the switcher)."""
-    return g * b if i == 0 else g * a
+def _div_vjp(g, out, a, b, needs=(True, True)):
+    """da = g / b, db = -g * a / b**2 = -g * f / b."""
+    return g / b if needs[0] else None, -g * out / b if needs[1] else None
 
 
-def div(ctx, a, b):
+@register("/", vjp=_div_vjp)
+def div(a, b):
     """div: f = a / b."""
     return a / b
 
 
-def div_vjp(i, g, out, ctx, a, b):
-    """da = g / b, db = -g * a / b**2 = -g * f / b."""
-    return g / b if i == 0 else -g * out / b
+def _power_vjp(g, out, a, b, needs=(True, True)):
+    """da = g * b * a**(b-1), db = g * f * ln(a) (taken as 0 where a = 0)."""
+    da = g * b * a ** (b - 1) if needs[0] else None
+    if not needs[1]:
+        return da, None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return da, np.where(a == 0, 0, g * out * np.log(a))
 
 
-def power(ctx, a, b):
+@register("**", vjp=_power_vjp)
+def power(a, b):
     """power (tensor exponent): f = a ** b."""
     return a**b
 
 
-def power_vjp(i, g, out, ctx, a, b):
-    """da = g * b * a**(b-1), db = g * f * ln(a) (taken as 0 where a = 0)."""
-    if i == 0:
-        return g * b * a ** (b - 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(a == 0, 0, g * out * np.log(a))
+def _matmul_vjp(g, out, a, b, needs=(True, True)):
+    """da = g @ b^T, db = a^T @ g (a 1-D operand is a row or a column vector)."""
+    return (_matmul_grad_a(g, a, b) if needs[0] else None,
+            _matmul_grad_b(g, a, b) if needs[1] else None)  # fmt: skip
 
 
-def matmul(ctx, a, b):
+def _matmul_grad_a(g, a, b):
+    if b.ndim == 1:  # (..., n, k) @ (k,) -> (..., n); a dot product when a is 1-D too
+        return g[..., None] * b
+    if a.ndim == 1:  # (k,) @ (..., k, m) -> (..., m)
+        return (b @ g[..., None])[..., 0]
+    return g @ np.swapaxes(b, -1, -2)
+
+
+def _matmul_grad_b(g, a, b):
+    if a.ndim == 1 and b.ndim == 1:  # dot product: g is a scalar
+        return g * a
+    if b.ndim == 1:  # (..., n, k) @ (k,) -> (..., n)
+        return a.reshape(-1, a.shape[-1]).T @ g.reshape(-1)
+    if a.ndim == 1:  # (k,) @ (..., k, m) -> (..., m)
+        return a[:, None] * g[..., None, :]
+    return np.swapaxes(a, -1, -2) @ g
+
+
+@register("@", vjp=_matmul_vjp)
+def matmul(a, b):
     """matmul: f = a @ b (1-D operands are vectors, more than 2-D are batches of matrices)."""
     try:
         return a @ b
@@ -138,125 +136,125 @@ def _matmul_mismatch(a: tuple[int, ...], b: tuple[int, ...]) -> str:
     return f"the batch dimensions {a[:-2]} and {b[:-2]} do not broadcast"
 
 
-def matmul_vjp(i, g, out, ctx, a, b):
-    """da = g @ b^T, db = a^T @ g (a 1-D operand is a row or a column vector)."""
-    if a.ndim == 1 and b.ndim == 1:  # dot product: g is a scalar
-        return g * b if i == 0 else g * a
-    if b.ndim == 1:  # (..., n, k) @ (k,) -> (..., n)
-        if i == 0:
-            return g[..., None] * b
-        return a.reshape(-1, a.shape[-1]).T @ g.reshape(-1)
-    if a.ndim == 1:  # (k,) @ (..., k, m) -> (..., m)
-        if i == 0:
-            return (b @ g[..., None])[..., 0]
-        return a[:, None] * g[..., None, :]
-    if i == 0:
-        return g @ np.swapaxes(b, -1, -2)
-    return np.swapaxes(a, -1, -2) @ g
-
-
 # ------------------------------------------------------------ elementwise, one input
-def neg(ctx, x):
+def _neg_vjp(g, out, x):
+    """dx = -g."""
+    return (-g,)
+
+
+@register("neg", vjp=_neg_vjp)
+def neg(x):
     """neg: f = -x."""
     return -x
 
 
-def neg_vjp(i, g, out, ctx, x):
-    """dx = -g."""
-    return -g
-
-
-def pow(ctx, x):
-    """pow (number exponent n = ctx): f = x ** n."""
-    return x**ctx
-
-
-def pow_vjp(i, g, out, ctx, x):
+def _power_by_number_vjp(g, out, x, n):
     """dx = g * n * x**(n-1)."""
-    return g * (ctx * x ** (ctx - 1))
+    return (g * (n * x ** (n - 1)),)
 
 
-def exp(ctx, x):
+@register("pow", vjp=_power_by_number_vjp)
+def power_by_number(x, n):
+    """pow (a number exponent n): f = x ** n."""
+    return x**n
+
+
+def _exp_vjp(g, out, x):
+    """dx = g * f."""
+    return (g * out,)
+
+
+@register("exp", vjp=_exp_vjp)
+def exp(x):
     """exp: f = e ** x."""
     return np.exp(x)
 
 
-def exp_vjp(i, g, out, ctx, x):
-    """dx = g * f."""
-    return g * out
+def _log_vjp(g, out, x):
+    """dx = g / x."""
+    return (g / x,)
 
 
-def log(ctx, x):
+@register("log", vjp=_log_vjp)
+def log(x):
     """log: f = ln(x)."""
     return np.log(x)
 
 
-def log_vjp(i, g, out, ctx, x):
-    """dx = g / x."""
-    return g / x
+def _tanh_vjp(g, out, x):
+    """dx = g * (1 - f**2)."""
+    return (g * (1 - out * out),)
 
 
-def tanh(ctx, x):
+@register("tanh", vjp=_tanh_vjp)
+def tanh(x):
     """tanh: f = tanh(x)."""
     return np.tanh(x)
 
 
-def tanh_vjp(i, g, out, ctx, x):
-    """dx = g * (1 - f**2)."""
-    return g * (1 - out * out)
+def _sigmoid_vjp(g, out, x):
+    """dx = g * f * (1 - f)."""
+    return (g * out * (1 - out),)
 
 
-def sigmoid(ctx, x):
+@register("sigmoid", vjp=_sigmoid_vjp)
+def sigmoid(x):
     """sigmoid (fused, stable): f = 1/(1+e**-x), computed as e**x/(1+e**x) for x < 0."""
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-def sigmoid_vjp(i, g, out, ctx, x):
-    """dx = g * f * (1 - f)."""
-    return g * out * (1 - out)
+def _relu_vjp(g, out, x):
+    """dx = g where x > 0, else 0 (so relu'(0) = 0)."""
+    return (g * (out > 0),)
 
 
-def relu(ctx, x):
+@register("relu", vjp=_relu_vjp)
+def relu(x):
     """relu: f = max(0, x)."""
     return np.maximum(x, 0)
 
 
-def relu_vjp(i, g, out, ctx, x):
-    """dx = g where x > 0, else 0 (so relu'(0) = 0)."""
-    return g * (out > 0)
+# ------------------------------------------------------------ reductions (axes, keepdims)
+def _expand(g: Array, axes: tuple[int, ...], keepdims: bool, shape: tuple[int, ...]) -> Array:
+    """The upstream gradient of a reduction, broadcast back over the reduced axes."""
+    if not keepdims and g.ndim:  # put the reduced axes back, with size 1 (a 0-d g needs none)
+        g = g.reshape([1 if d in axes else n for d, n in enumerate(shape)])
+    return np.broadcast_to(g, shape)
 
 
-# ------------------------------------------------------------ reductions (ctx = axes, keepdims)
-def sum(ctx, x):
-    """sum over axes: f = sum of x."""
-    return x.sum(axis=ctx[0], keepdims=ctx[1])
-
-
-def sum_vjp(i, g, out, ctx, x):
+def _sum_vjp(g, out, x, axes, keepdims):
     """dx = g, copied to every element that was summed."""
-    return _expand(g, ctx, x.shape)
+    return (_expand(g, axes, keepdims, x.shape),)
 
 
-def mean(ctx, x):
+@register("sum", vjp=_sum_vjp)
+def reduce_sum(x, axes, keepdims):
+    """sum over axes: f = sum of x."""
+    return x.sum(axis=axes, keepdims=keepdims)
+
+
+def _mean_vjp(g, out, x, axes, keepdims):
+    """dx = g / n for every element."""
+    return (_expand(g / (x.size // out.size if out.size else 1), axes, keepdims, x.shape),)
+
+
+@register("mean", vjp=_mean_vjp)
+def reduce_mean(x, axes, keepdims):
     """mean over axes: f = sum(x) / n."""
-    out = x.sum(axis=ctx[0], keepdims=ctx[1])
+    out = x.sum(axis=axes, keepdims=keepdims)
     return out / (x.size // out.size) if out.size else out * np.nan
 
 
-def mean_vjp(i, g, out, ctx, x):
-    """dx = g / n for every element."""
-    return _expand(g / (x.size // out.size if out.size else 1), ctx, x.shape)
-
-
-def max(ctx, x):
-    """max over axes: f = the largest element (the router)."""
-    return x.max(axis=ctx[0], keepdims=ctx[1])
-
-
-def max_vjp(i, g, out, ctx, x):
+def _max_vjp(g, out, x, axes, keepdims):
     """dx = g at the arg-max (the first one on ties), 0 elsewhere."""
-    return first_argmax_mask(x, ctx[0]) * _expand(g, ctx, x.shape)
+    return (first_argmax_mask(x, axes) * _expand(g, axes, keepdims, x.shape),)
+
+
+@register("max", vjp=_max_vjp)
+def reduce_max(x, axes, keepdims):
+    """max over axes: f = the largest element (the router)."""
+    return x.max(axis=axes, keepdims=keepdims)
 
 
 def first_argmax_mask(x: Array, axes: tuple[int, ...]) -> Array:
@@ -270,123 +268,192 @@ def first_argmax_mask(x: Array, axes: tuple[int, ...]) -> Array:
     return mask.reshape(moved.shape).transpose(np.argsort(order))
 
 
-# ------------------------------------------------------------ fused softmax gates (ctx = axis)
-def softmax(ctx, x):
-    """softmax: f = e**x / sum e**x, computed from x - max(x): finite for any finite logits."""
-    e = np.exp(x - x.max(axis=ctx, keepdims=True))
-    return e / e.sum(axis=ctx, keepdims=True)
+# ------------------------------------------------------------ the softmax family (axis)
+def _stable_exp(x: Array, axis: int) -> tuple[Array, Array, Array]:
+    """The one stable start of softmax, log-softmax and log-sum-exp along `axis`:
+    s = x - max(x), e**s and sum e**s. Then softmax = e**s / sum, log_softmax = s - ln sum,
+    log-sum-exp = max + ln sum; e**s <= 1, so finite logits never overflow."""
+    shifted = x - x.max(axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    return shifted, e, e.sum(axis=axis, keepdims=True)
 
 
-def softmax_vjp(i, g, out, ctx, x):
+def _softmax_vjp(g, out, x, axis):
     """dx = f * (g - sum(g * f))."""
-    return out * (g - (g * out).sum(axis=ctx, keepdims=True))
+    return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
 
 
-def log_softmax(ctx, x):
-    """log_softmax: f = x - ln sum e**x, computed from x - max(x): finite for finite logits."""
-    shifted = x - x.max(axis=ctx, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=ctx, keepdims=True))
+@register("softmax", vjp=_softmax_vjp)
+def softmax(x, axis):
+    """softmax: f = e**x / sum e**x."""
+    _, e, sums = _stable_exp(x, axis)
+    return e / sums
 
 
-def log_softmax_vjp(i, g, out, ctx, x):
+def _log_softmax_vjp(g, out, x, axis):
     """dx = g - softmax(x) * sum(g), where softmax(x) = e**f."""
-    return g - np.exp(out) * g.sum(axis=ctx, keepdims=True)
+    return (g - np.exp(out) * g.sum(axis=axis, keepdims=True),)
 
 
-# ------------------------------------------------------------ fused layer and loss gates
-def linear(ctx, x, w, b=None):
+@register("log_softmax", vjp=_log_softmax_vjp)
+def log_softmax(x, axis):
+    """log_softmax: f = x - ln sum e**x."""
+    shifted, _, sums = _stable_exp(x, axis)
+    return shifted - np.log(sums)
+
+
+def _cross_entropy_vjp(g, out, x, index, reduction, probs):
+    """dx = (softmax(x) - onehot(y)) * g per row (/ n rows for the mean): the lecture's a - y."""
+    if reduction == "none":
+        dx = probs * g[..., None]
+    else:
+        if reduction == "mean":
+            g = g / (probs[..., 0].size or 1)
+        dx = probs * g
+    dx[index] -= g
+    return (dx,)
+
+
+@register("cross_entropy", vjp=_cross_entropy_vjp)
+def cross_entropy_loss(x, index, reduction):
+    """cross_entropy (fused, from logits x (..., C) and the (row, class) picks `index`): per
+    row f = -log softmax(x)[y] = log sum e**x - x[y]; then mean, sum or none. Saves the
+    softmax for the VJP."""
+    shifted, e, sums = _stable_exp(x, -1)
+    losses = np.log(sums[..., 0]) - shifted[index]
+    saved = {"probs": e / sums}
+    if reduction == "none":
+        return losses, saved
+    loss = losses.sum()
+    if reduction == "sum":
+        return loss, saved
+    return loss / (losses.size or np.nan), saved  # the mean (of no rows: NaN, as in NumPy)
+
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_reduction(reduction: str) -> str:
+    """A loss's `reduction` checked: the one check, used by this fused gate and by every loss
+    in gradtrace.nn.functional."""
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
+        raise ValueError(f"reduction: expected 'mean', 'sum' or 'none', got {reduction!r}")
+    return reduction
+
+
+def class_index(target: Any, shape: tuple, who: str = "cross_entropy") -> tuple:
+    """Integer class indices `target` (shape[:-1]) checked against scores of `shape` (..., C);
+    returns the index tuple that picks each row's target entry. The one check of class
+    indices, used by this fused gate and by gradtrace.nn.functional's losses (`who` names
+    the function in the message)."""
+    target = np.asarray(target)
+    c = shape[-1] if len(shape) else 0
+    if len(shape) == 0 or target.shape != shape[:-1] or target.dtype.kind not in "iu":
+        raise ValueError(
+            f"{who}: target must be class indices (integers) of shape {shape[:-1]} for "
+            f"input of shape {shape}, got {target.dtype} of shape {target.shape}"
+        )
+    # one pass checks both ends: as unsigned numbers, negative indices become huge
+    if target.size and target.astype(np.uint64, copy=False).max() >= c:
+        bad = target[(target < 0) | (target >= c)].flat[0]
+        raise ValueError(
+            f"target: class index {int(bad)} is outside [0, {c}) for input of "
+            f"shape {shape} ({c} classes)"
+        )
+    if target.ndim == 1:
+        return (np.arange(len(target)), target)
+    return (*np.indices(target.shape, sparse=True), target)
+
+
+def cross_entropy(logits: ArrayLike, target: ArrayLike, reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy of `logits` (..., C) against integer class indices `target`
+    (...), as one fused gate: log-softmax, the pick of each row's target and the reduction
+    ("mean", "sum" or "none") in one node, whose VJP is (softmax - onehot) / n. This is the
+    engine's gate; the loss users call is gradtrace.nn.functional.cross_entropy (which runs
+    this gate for Tensors), and gradtrace.nn.metrics.cross_entropy is the entropy H(p, q)
+    of two distributions in bits, another quantity."""
+    logits = as_tensor(logits)
+    index = class_index(target, logits.shape)
+    settings = {"index": index, "reduction": check_reduction(reduction)}
+    return cross_entropy_loss.apply((logits,), settings)
+
+
+# ------------------------------------------------------------ the fused layer gate
+def _linear_vjp(g, out, x, w, b=None, needs=(True, True, True)):
+    """dx = g @ w, dw = g^T @ x, db = g summed over the rows (x's leading axes flattened)."""
+    dx = g @ w if needs[0] else None
+    if g.ndim != 2:  # one row, or a batch of matrices: lay the rows out as a matrix
+        g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+    dw = g.T @ x if needs[1] else None
+    if b is None:
+        return dx, dw
+    return dx, dw, g.sum(axis=0) if needs[2] else None
+
+
+@register("linear", vjp=_linear_vjp)
+def linear_layer(x, w, b=None):
     """linear (fused, nn.Linear's gate): f = x @ w^T + b, one node instead of @, T and +."""
     out = x @ w.T
     return out if b is None else out + b
 
 
-def linear_vjp(i, g, out, ctx, x, w, b=None):
-    """dx = g @ w, dw = g^T @ x, db = g summed over the rows (x's leading axes flattened)."""
-    if i == 0:
-        return g @ w
-    if g.ndim != 2:  # one row, or a batch of matrices: lay the rows out as a matrix
-        g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
-    return g.T @ x if i == 1 else g.sum(axis=0)
-
-
-class Targets:
-    """cross_entropy's ctx: where the targets are (`index`, one (row, class) pick per row),
-    the `reduction`, and the softmax the forward pass computed, kept for the VJP (as
-    PyTorch's ctx.save_for_backward would)."""
-
-    __slots__ = ("index", "reduction", "probs")
-
-    def __init__(self, index: tuple, reduction: str) -> None:
-        self.index, self.reduction, self.probs = index, reduction, None
-
-
-def cross_entropy(ctx, x):
-    """cross_entropy (fused, from logits x (..., C), class indices in ctx): per row
-    f = -log softmax(x)[y] = log sum e**x - x[y], from x - max(x); then mean, sum or none."""
-    shifted = x - x.max(axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    sums = e.sum(axis=-1, keepdims=True)
-    ctx.probs = e / sums
-    losses = np.log(sums[..., 0]) - shifted[ctx.index]
-    if ctx.reduction == "none":
-        return losses
-    loss = losses.sum()
-    if ctx.reduction == "sum":
-        return loss
-    return loss / (losses.size or np.nan)  # the mean (of no rows: NaN, as in NumPy)
-
-
-def cross_entropy_vjp(i, g, out, ctx, x):
-    """dx = (softmax(x) - onehot(y)) * g per row (/ n rows for the mean): the lecture's a - y."""
-    if ctx.reduction == "none":
-        dx = ctx.probs * g[..., None]
-    else:
-        if ctx.reduction == "mean":
-            g = g / (ctx.probs[..., 0].size or 1)
-        dx = ctx.probs * g
-    dx[ctx.index] -= g
-    return dx
+def linear(input: ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """input @ weight.T + bias as one fused gate (what nn.Linear runs), PyTorch's F.linear:
+    weight is (out, in) and bias (out,); input is (..., in). Same values and gradients as the
+    three gates @, T and +, with one node and no unbroadcasting."""
+    x = as_tensor(input)
+    w = weight.data.shape
+    if len(w) != 2 or x.data.shape[-1:] != w[1:] or (bias is not None and bias.data.shape != w[:1]):
+        got = "no bias" if bias is None else f"bias {bias.shape}"
+        raise ValueError(
+            f"linear: input {x.shape} and {got} do not fit weight {weight.shape} (expected "
+            f"a 2-D weight (out, in), input (..., in) and bias (out,))"
+        )
+    return linear_layer.apply((x, weight) if bias is None else (x, weight, bias), {})
 
 
 # ------------------------------------------------------------ shape gates
-def reshape(ctx, x):
-    """reshape (ctx = new shape): f = the same numbers, laid out in a new shape."""
+def _reshape_vjp(g, out, x, shape):
+    """dx = g laid out in x's shape."""
+    return (g.reshape(x.shape),)
+
+
+@register("reshape", vjp=_reshape_vjp)
+def reshape(x, shape):
+    """reshape: f = the same numbers, laid out in a new shape."""
     try:
-        return x.reshape(ctx)
+        return x.reshape(shape)
     except ValueError:
         raise ValueError(
-            f"reshape: cannot lay out shape {x.shape} ({x.size} elements) as {ctx}"
+            f"reshape: cannot lay out shape {x.shape} ({x.size} elements) as {shape}"
         ) from None
 
 
-def reshape_vjp(i, g, out, ctx, x):
-    """dx = g laid out in x's shape."""
-    return g.reshape(x.shape)
-
-
-def transpose(ctx, x):
-    """transpose (ctx = axes): f = x with its axes permuted."""
-    return x.transpose(ctx)
-
-
-def transpose_vjp(i, g, out, ctx, x):
+def _transpose_vjp(g, out, x, axes):
     """dx = g with the inverse permutation."""
-    return g.transpose(np.argsort(ctx))
+    return (g.transpose(np.argsort(axes)),)
 
 
-def index(ctx, x):
-    """index (ctx = the index): f = x[index] (ints, slices, boolean masks, integer arrays)."""
-    return x[ctx]
+@register("transpose", vjp=_transpose_vjp)
+def transpose(x, axes):
+    """transpose: f = x with its axes permuted."""
+    return x.transpose(axes)
 
 
-def index_vjp(i, g, out, ctx, x):
+def _index_vjp(g, out, x, index):
     """dx = g scattered into zeros at index, adding where an element was picked twice."""
     dx = np.zeros_like(x)
-    if is_basic_index(ctx):
-        dx[ctx] = g
+    if is_basic_index(index):
+        dx[index] = g
     else:
-        np.add.at(dx, ctx, g)
-    return dx
+        np.add.at(dx, index, g)
+    return (dx,)
+
+
+@register("index", vjp=_index_vjp)
+def pick(x, index):
+    """index: f = x[index] (ints, slices, boolean masks, integer arrays)."""
+    return x[index]
 
 
 def is_basic_index(index: Any) -> bool:
@@ -395,61 +462,54 @@ def is_basic_index(index: Any) -> bool:
     return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
 
 
-def concatenate(ctx, *xs):
-    """concatenate (ctx = axis, offsets): f = x0, x1, ... joined along an existing axis."""
-    return np.concatenate(xs, axis=ctx[0])
-
-
-def concatenate_vjp(i, g, out, ctx, *xs):
+# ------------------------------------------------------------ joining (any number of inputs)
+def _concatenate_vjp(g, out, *xs, axis, offsets):
     """dxi = the slice of g where xi went."""
-    axis, offsets = ctx
     where = [slice(None)] * g.ndim
-    where[axis] = slice(offsets[i], offsets[i + 1])
-    return g[tuple(where)]
+    grads = []
+    for i in range(len(xs)):
+        where[axis] = slice(offsets[i], offsets[i + 1])
+        grads.append(g[tuple(where)])
+    return grads
 
 
-def stack(ctx, *xs):
-    """stack (ctx = axis): f = x0, x1, ... stacked along a new axis."""
-    return np.stack(xs, axis=ctx)
+@register("concatenate", vjp=_concatenate_vjp)
+def join(*xs, axis, offsets):
+    """concatenate: f = x0, x1, ... joined along an existing axis."""
+    return np.concatenate(xs, axis=axis)
 
 
-def stack_vjp(i, g, out, ctx, *xs):
+def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis (as `np.concatenate`); each gets its slice of the
+    gradient back."""
+    ts = _lift_all(tensors, "concatenate")
+    axis = normalize_axes(axis, ts[0].ndim)[0]
+    offsets = [0]
+    for t in ts:
+        offsets.append(offsets[-1] + (t.shape[axis] if t.ndim > axis else 0))
+    return join(*ts, axis=axis, offsets=tuple(offsets))
+
+
+def _stack_vjp(g, out, *xs, axis):
     """dxi = the i-th slice of g along the new axis."""
-    return np.take(g, i, axis=ctx)
+    return [np.take(g, i, axis=axis) for i in range(len(xs))]
 
 
-# ------------------------------------------------------------ the table
-class Gate(NamedTuple):
-    """A gate: its forward rule and its vector-Jacobian product."""
-
-    forward: Callable[..., Array]
-    vjp: Callable[..., Array]
+@register("stack", vjp=_stack_vjp)
+def stack_arrays(*xs, axis):
+    """stack: f = x0, x1, ... stacked along a new axis."""
+    return np.stack(xs, axis=axis)
 
 
-GATES: dict[str, Gate] = {
-    "+": Gate(add, add_vjp),
-    "-": Gate(sub, sub_vjp),
-    "*": Gate(mul, mul_vjp),
-    "/": Gate(div, div_vjp),
-    "**": Gate(power, power_vjp),
-    "@": Gate(matmul, matmul_vjp),
-    "neg": Gate(neg, neg_vjp),
-    "pow": Gate(pow, pow_vjp),
-    "exp": Gate(exp, exp_vjp),
-    "log": Gate(log, log_vjp),
-    "tanh": Gate(tanh, tanh_vjp),
-    "sigmoid": Gate(sigmoid, sigmoid_vjp),
-    "relu": Gate(relu, relu_vjp),
-    "sum": Gate(sum, sum_vjp),
-    "mean": Gate(mean, mean_vjp),
-    "max": Gate(max, max_vjp),
-    "softmax": Gate(softmax, softmax_vjp),
-    "log_softmax": Gate(log_softmax, log_softmax_vjp),
-    "linear": Gate(linear, linear_vjp),
-    "cross_entropy": Gate(cross_entropy, cross_entropy_vjp),
-    "reshape": Gate(reshape, reshape_vjp),
-    "transpose": Gate(transpose, transpose_vjp),
-    "index": Gate(index, index_vjp),
-    "concatenate": Gate(concatenate, concatenate_vjp),
-    "stack": Gate(stack, stack_vjp),
-}
+def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
+    """Stack same-shaped tensors along a new axis (as `np.stack`)."""
+    ts = _lift_all(tensors, "stack")
+    return stack_arrays(*ts, axis=normalize_axes(axis, ts[0].ndim + 1)[0])
+
+
+def _lift_all(tensors: Sequence[ArrayLike], name: str) -> list[Tensor]:
+    """The inputs of a joining gate as Tensors (at least one), in the first Tensor's dtype."""
+    if not len(tensors):
+        raise ValueError(f"{name}: needs at least one tensor")
+    like = next((t for t in tensors if isinstance(t, Tensor)), None)
+    return [as_tensor(t, like) for t in tensors]

@@ -18,7 +18,8 @@ from collections.abc import Iterable, Sequence
 from numbers import Real
 from operator import mul
 
-from .engine import _GradMode, backward, topological_order
+from .engine import backward, topological_order
+from .grad_mode import is_recording
 
 Number = int | float
 
@@ -29,10 +30,6 @@ class Value:
     order) and `local_grads` (d this / d parent for each parent, recorded at forward time)."""
 
     __slots__ = ("data", "grad", "op", "parents", "local_grads", "label")
-
-    # Tells the engine that `_backward` below is exactly "parent.grad += local * self.grad",
-    # so it may run that line inline (see engine._scalar_pass).
-    _scalar_rule = True
 
     def __init__(self, data: Number, label: str = "") -> None:
         if type(data) is float:  # the common case first: isinstance(x, Real) is slow
@@ -54,16 +51,16 @@ class Value:
     def __add__(self, other: Value | Number) -> Value:
         """add gate: f = a + b; df/da = 1, df/db = 1 (the distributor)."""
         if type(other) is Value:
-            return _binary(self.data + other.data, "+", self, other, _ONE_ONE)
+            return _node(self.data + other.data, "+", (self, other), _ONE_ONE)
         c = _constant(other, "+")
-        return _unary(self.data + c, _fmt("+", c), self, _ONE)
+        return _node(self.data + c, _fmt("+", c), (self,), _ONE)
 
     def __mul__(self, other: Value | Number) -> Value:
         """mul gate: f = a * b; df/da = b, df/db = a (the switcher)."""
         if type(other) is Value:
-            return _binary(self.data * other.data, "*", self, other, (other.data, self.data))
+            return _node(self.data * other.data, "*", (self, other), (other.data, self.data))
         c = _constant(other, "*")
-        return _unary(self.data * c, _fmt("*", c), self, (c,))
+        return _node(self.data * c, _fmt("*", c), (self,), (c,))
 
     def max(self, other: Value | Number) -> Value:
         """max gate: f = max(a, b); the whole gradient goes to the larger input (the router).
@@ -71,12 +68,12 @@ class Value:
         On a tie the first operand (self) gets it, so max(x, x) gives x gradient 1, not 2."""
         if type(other) is Value:
             if self.data >= other.data:
-                return _binary(self.data, "max", self, other, _ONE_ZERO)
-            return _binary(other.data, "max", self, other, _ZERO_ONE)
+                return _node(self.data, "max", (self, other), _ONE_ZERO)
+            return _node(other.data, "max", (self, other), _ZERO_ONE)
         c = _constant(other, "max")
         if self.data >= c:
-            return _unary(self.data, _fmt("max ", c), self, _ONE)
-        return _unary(c, _fmt("max ", c), self, _ZERO)
+            return _node(self.data, _fmt("max ", c), (self,), _ONE)
+        return _node(c, _fmt("max ", c), (self,), _ZERO)
 
     def __pow__(self, exponent: Number) -> Value:
         """pow gate (number exponent): f = x**n; df/dx = n * x**(n-1)."""
@@ -85,7 +82,7 @@ class Value:
         n = _constant(exponent, "**")
         x = self.data
         if n == 2.0:  # the square, by far the most common power, without calling pow()
-            return _unary(x * x, "**2", self, (2.0 * x,))
+            return _node(x * x, "**2", (self,), (2.0 * x,))
         if x < 0 and not n.is_integer():
             raise ValueError(f"pow gate: negative input {x} to a non-integer power {n:g}")
         if x == 0 and n < 0:
@@ -94,7 +91,7 @@ class Value:
             local = 0.0 if n == 0 else math.inf
         else:
             local = n * x ** (n - 1)
-        return _unary(x**n, _fmt("**", n), self, (local,))
+        return _node(x**n, _fmt("**", n), (self,), (local,))
 
     # ------------------------------------------------------------------ gates: unary
     def exp(self) -> Value:
@@ -103,26 +100,26 @@ class Value:
             out = math.exp(self.data)
         except OverflowError:
             raise OverflowError(f"exp gate: input {self.data} overflows (e**x > 1.8e308)") from None
-        return _unary(out, "exp", self, (out,))
+        return _node(out, "exp", (self,), (out,))
 
     def log(self) -> Value:
         """log gate: f = ln(x); df/dx = 1/x."""
         x = self.data
         if not x > 0:
             raise ValueError(f"log gate: input {x} is not positive")
-        return _unary(math.log(x), "log", self, (1.0 / x,))
+        return _node(math.log(x), "log", (self,), (1.0 / x,))
 
     def reciprocal(self) -> Value:
         """reciprocal gate: f = 1/x; df/dx = -1/x**2."""
         x = self.data
         if x == 0:
             raise ZeroDivisionError(f"reciprocal gate: input {x} has no reciprocal")
-        return _unary(1.0 / x, "1/x", self, (-1.0 / (x * x),))
+        return _node(1.0 / x, "1/x", (self,), (-1.0 / (x * x),))
 
     def tanh(self) -> Value:
         """tanh gate: f = tanh(x); df/dx = 1 - tanh(x)**2 (stable for any x)."""
         t = math.tanh(self.data)
-        return _unary(t, "tanh", self, (1.0 - t * t,))
+        return _node(t, "tanh", (self,), (1.0 - t * t,))
 
     def sigmoid(self) -> Value:
         """fused sigmoid gate: f = 1/(1+e**-x); df/dx = f(1-f). Stable at +-1000."""
@@ -132,14 +129,14 @@ class Value:
         else:
             e = math.exp(x)
             s = e / (1.0 + e)
-        return _unary(s, "sigmoid", self, (s * (1.0 - s),))
+        return _node(s, "sigmoid", (self,), (s * (1.0 - s),))
 
     def relu(self) -> Value:
         """relu gate: f = max(0, x); df/dx = 1 if x > 0 else 0 (so relu'(0) = 0)."""
         x = self.data
         if x > 0:
-            return _unary(x, "relu", self, _ONE)
-        return _unary(0.0, "relu", self, _ZERO)
+            return _node(x, "relu", (self,), _ONE)
+        return _node(0.0, "relu", (self,), _ZERO)
 
     # ------------------------------------------------------------------ compositions
     def __neg__(self) -> Value:
@@ -151,7 +148,7 @@ class Value:
         if type(other) is Value:
             return self + (-other)
         c = _constant(other, "-")
-        return _unary(self.data - c, _fmt("-", c), self, _ONE)
+        return _node(self.data - c, _fmt("-", c), (self,), _ONE)
 
     def __truediv__(self, other: Value | Number) -> Value:
         """a / b = a * (1/b); a / c for a number c is one "/c" gate (local gradient 1/c)."""
@@ -160,7 +157,7 @@ class Value:
         c = _constant(other, "/")
         if c == 0:
             raise ZeroDivisionError(f"div gate: {self.data} divided by the number 0")
-        return _unary(self.data / c, _fmt("/", c), self, (1.0 / c,))
+        return _node(self.data / c, _fmt("/", c), (self,), (1.0 / c,))
 
     def __radd__(self, other: Number) -> Value:
         return self + other
@@ -179,30 +176,19 @@ class Value:
         return self.reciprocal() * other
 
     # ------------------------------------------------------------------ backward
-    def backward(self) -> None:
-        """Set this node's gradient to 1 and fill `grad` of every node it depends on.
+    def backward(self) -> list[Value]:
+        """Set this node's gradient to 1 and fill `grad` of every node it depends on. Returns
+        the nodes in the order the engine processed them (`topological_order`).
 
         Gradients add up where a value is used twice, and, as in PyTorch, leaves keep adding
         across calls: call `zero_grad()` (or set `grad = 0.0`) before a fresh pass. Inner
         nodes are recomputed from zero on every pass."""
-        backward(self, 1.0)
+        return backward(self, 1.0)
 
     def zero_grad(self) -> None:
         """Set `grad` to 0.0 on this node and every node it depends on."""
         for node in topological_order(self):
             node.grad = 0.0
-
-    def _reset_grad(self) -> None:
-        self.grad = 0.0
-
-    def _accumulate(self, grad: float) -> None:
-        self.grad += grad
-
-    def _backward(self) -> None:
-        """Hand this node's gradient to its parents: local gradient x upstream gradient."""
-        upstream = self.grad
-        for parent, local in zip(self.parents, self.local_grads, strict=False):
-            parent.grad += local * upstream
 
     # ------------------------------------------------------------------ conveniences
     def __float__(self) -> float:
@@ -222,50 +208,20 @@ _ONES = [(1.0,) * n for n in range(257)]  # local gradients of an n-ary sum, mad
 _new = object.__new__
 
 
-# ---------------------------------------------------------------------- node makers
-# Every gate ends by calling one of these three. They are the one place where speed shaped
-# the code: a node is made without running __init__ (object.__new__ and six plain stores),
-# and the one- and two-input makers build their parents tuple directly. Under no_grad() the
-# new node records no parents, so it is a leaf.
-
-
-def _unary(data: float, op: str, parent: Value, local_grads: tuple) -> Value:
-    """The output node of a one-input gate; `local_grads` is (d out / d parent,)."""
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    if _GradMode.enabled:
-        out.op = op
-        out.parents = (parent,)
-        out.local_grads = local_grads
-    else:
-        out.op, out.parents, out.local_grads = "", (), ()
-    return out
-
-
-def _binary(data: float, op: str, a: Value, b: Value, local_grads: tuple) -> Value:
-    """The output node of a two-input gate; `local_grads` is (d out / d a, d out / d b)."""
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    if _GradMode.enabled:
-        out.op = op
-        out.parents = (a, b)
-        out.local_grads = local_grads
-    else:
-        out.op, out.parents, out.local_grads = "", (), ()
-    return out
-
-
+# ---------------------------------------------------------------------- the node maker
 def _node(data: float, op: str, parents: tuple, local_grads: tuple) -> Value:
-    """The output node of a gate with any number of inputs (the n-ary sum, linear)."""
+    """The output node of a gate: its value, the gate's name, its inputs (the Values among
+    them) and d out / d input for each. Every Value gate ends here. Under no_grad() the node
+    records no parents, so it is a leaf.
+
+    The one place where speed shaped the code: a node is made without running __init__
+    (object.__new__ and six plain stores), about 2x as fast as Value(data) and then setting
+    the graph fields, and grad mode is read with one C call (`is_recording`)."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if _GradMode.enabled:
+    if is_recording():
         out.op = op
         out.parents = parents
         out.local_grads = local_grads
@@ -292,14 +248,17 @@ def vsum(values: Iterable[Value | Number]) -> Value:
 
 
 def linear(
-    weights: Sequence[Value], inputs: Sequence[Value | Number], bias: Value | None = None
+    input: Sequence[Value | Number], weight: Sequence[Value], bias: Value | None = None
 ) -> Value:
-    """fused linear gate: f = w_0 x_0 + ... + w_(n-1) x_(n-1) + b, one node for a neuron.
+    """fused linear gate: f = w_0 x_0 + ... + w_(n-1) x_(n-1) + b, one node for a neuron
+    (PyTorch's F.linear(input, weight, bias) for one row and one output).
 
     Local gradients: df/dw_i = x_i, df/dx_i = w_i, df/db = 1 (the mul gate's switch and the
     add gate's 1, recorded together). It gives the same gradients as n mul gates and a sum,
-    with one node instead of n + 1. Inputs that are plain numbers are folded in (no edge)."""
-    weights = tuple(weights)
+    with one node instead of n + 1. Its parents are the weights, then the inputs that are
+    Values, then the bias; inputs that are plain numbers are folded in (no edge)."""
+    inputs = input
+    weights = tuple(weight)
     n = len(weights)
     if len(inputs) != n:
         raise ValueError(f"linear gate: {n} weights but {len(inputs)} inputs")
@@ -326,6 +285,36 @@ def linear(
 
 
 _JUST_VALUES = frozenset([Value])
+
+
+def logsumexp(row: Iterable[Value | Number]) -> Value:
+    """ln sum e**x_i over one row of Values, stable for any finite x: m + ln sum e**(x_i - m)
+    with m the largest x_i, a plain number (the result does not depend on it), so e**1000
+    never appears. Built from gates ("-m", exp, the n-ary +, log, "+m"), so a picture shows
+    the lecture's formula. (The Tensor gates' version is tensor_gates._stable_exp.)"""
+    row = [v if type(v) is Value else Value(v) for v in row]
+    if not row:
+        raise ValueError("logsumexp: the row is empty")
+    m = max(v.data for v in row)
+    return vsum([(v - m).exp() for v in row]).log() + m
+
+
+def log_softmax(row: Iterable[Value | Number]) -> list[Value]:
+    """x_i - ln sum e**x_j for each x_i of one row of Values (stable: see `logsumexp`)."""
+    row = [v if type(v) is Value else Value(v) for v in row]
+    minus_lse = -logsumexp(row)  # negated once per row, not once per element
+    return [v + minus_lse for v in row]
+
+
+def softmax(row: Iterable[Value | Number]) -> list[Value]:
+    """e**x_i / sum e**x_j for each x_i of one row of Values, from x - max(x) (stable)."""
+    row = [v if type(v) is Value else Value(v) for v in row]
+    if not row:
+        raise ValueError("softmax: the row is empty")
+    m = max(v.data for v in row)
+    e = [(v - m).exp() for v in row]
+    inverse = vsum(e).reciprocal()
+    return [x * inverse for x in e]
 
 
 def _constant(other: object, gate: str) -> float:

@@ -46,8 +46,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from gradtrace import Tensor  # noqa: E402
-from gradtrace.tensor import cross_entropy, linear  # noqa: E402
+from gradtrace import Tensor, cross_entropy, linear  # noqa: E402
 
 LR = 0.1
 F32 = np.float32

@@ -26,7 +26,7 @@ from typing import Any
 import gradtrace
 import numpy as np
 from gradtrace import Value, vsum
-from gradtrace.tensor import check_reduction, class_index
+from gradtrace.tensor_gates import check_reduction, class_index
 
 __all__ = [
     "binary_cross_entropy",
@@ -335,12 +335,12 @@ def cross_entropy(input, target, reduction: str = "mean"):
     the lecture's delta = a - y. "mean" divides by the number of rows N.
 
     The loss to train with (torch.nn.functional.cross_entropy). For Tensors with class
-    indices it runs the engine's fused gate gradtrace.tensor.cross_entropy; not to be confused
+    indices it runs the engine's fused gate gradtrace.cross_entropy; not to be confused
     with gradtrace.nn.metrics.cross_entropy(p, q), the cross-entropy H(p, q) of two
     distributions in bits (a number, no graph)."""
     tensor_type = _tensor_type()
     if tensor_type and isinstance(input, tensor_type) and _is_class_index(target, input.shape):
-        return gradtrace.tensor.cross_entropy(input, target, reduction)  # the fused gate
+        return gradtrace.cross_entropy(input, target, reduction)  # the fused gate
     check_reduction(reduction)
     ops, z = _engine(input)
     shape = np.shape(z)
@@ -350,7 +350,7 @@ def cross_entropy(input, target, reduction: str = "mean"):
     elif np.shape(t) == shape[:-1] or (ops.scalar and np.shape(t) == ()):
         rows = _class_indices(t, shape, "cross_entropy")
         if ops.tensor:  # one fused gate: log-softmax, pick, reduce; its VJP is softmax - onehot
-            return gradtrace.tensor.cross_entropy(z, rows[-1], reduction)
+            return gradtrace.cross_entropy(z, rows[-1], reduction)
         losses = -_pick(ops.log_softmax(z), rows)
     else:
         raise ValueError(

@@ -14,18 +14,14 @@ import math
 from typing import Any
 
 import numpy as np
-from gradtrace import Tensor, Value
-from gradtrace.tensor import linear
+from gradtrace import Tensor, Value, linear
+from gradtrace.tensor import as_tensor
 
 from . import functional as F
 from . import init as nn_init
 from .module import Module, ModuleList
 
 INITS = ("pytorch", "kaiming_uniform", "kaiming_normal", "xavier_uniform", "xavier_normal")
-
-
-def _as_tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 class Linear(Module):
@@ -71,7 +67,7 @@ class Linear(Module):
             self.bias = None
 
     def forward(self, x: Any) -> Tensor:
-        x = _as_tensor(x)
+        x = as_tensor(x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(
                 f"{self!r}: expected input of shape (..., {self.in_features}), got shape {x.shape}"
@@ -145,7 +141,7 @@ class Softmax(Module):
 
     def forward(self, x: Any) -> Any:
         if isinstance(x, (Tensor, np.ndarray)):
-            return _as_tensor(x).softmax(axis=self.axis)
+            return as_tensor(x).softmax(axis=self.axis)
         return F.softmax(x, axis=self.axis)  # Values: one list is one distribution
 
     def extra_repr(self) -> str:
@@ -160,7 +156,7 @@ class Flatten(Module):
         self.start_dim = start_dim
 
     def forward(self, x: Any) -> Tensor:
-        x = _as_tensor(x)
+        x = as_tensor(x)
         start = self.start_dim % x.ndim if x.ndim else 0
         return x.reshape(*x.shape[:start], -1)
 
@@ -197,7 +193,7 @@ class Dropout(Module):
             return [xi * float(mi) for xi, mi in zip(x, m, strict=True)]
         if isinstance(x, Value):
             return x * float(self.mask(())[()])
-        x = _as_tensor(x)
+        x = as_tensor(x)
         return x * self.mask(x.shape)
 
     def extra_repr(self) -> str:
@@ -228,7 +224,7 @@ class Maxout(Module):
         )
 
     def forward(self, x: Any) -> Tensor:
-        x = _as_tensor(x)
+        x = as_tensor(x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(
                 f"{self!r}: expected input of shape (..., {self.in_features}), got shape {x.shape}"

@@ -83,7 +83,7 @@ class Neuron(Module):
     def _fire(self, x: Sequence[Value | float]) -> Value:
         """act(w.x + b) for inputs already checked (a Layer checks them once for all neurons)."""
         if self.fused:
-            z = linear(self._w, x, self._b)  # one "linear" gate: sum_i w_i x_i + b
+            z = linear(x, self._w, self._b)  # one "linear" gate: sum_i w_i x_i + b
         else:
             terms = list(map(mul, self._w, x))  # w_i * x_i: one mul gate each
             if self._b is not None:

@@ -8,8 +8,16 @@ entry here makes `test_every_gate_has_a_case` fail.
 from __future__ import annotations
 
 import numpy as np
-from gradtrace import Tensor, concatenate, stack
-from gradtrace.tensor import cross_entropy, linear
+from gradtrace import (
+    Tensor,
+    avg_pool2d,
+    concatenate,
+    conv2d,
+    cross_entropy,
+    linear,
+    max_pool2d,
+    stack,
+)
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -167,6 +175,29 @@ def _stack(draw):
     return (lambda *ts: stack(ts, axis=axis)), parts
 
 
+def _conv2d(draw):
+    """NCHW images and filters, with or without the bias, every stride and padding."""
+    n, c, o, k = (draw(st.integers(1, 2)) for _ in range(4))
+    k += 1  # a 2x2 or 3x3 kernel
+    stride, padding = draw(st.integers(1, 2)), draw(st.integers(0, 1))
+    size = draw(st.integers(k, 5))
+    arrays = [values(draw, (n, c, size, size)), values(draw, (o, c, k, k))]
+    if draw(st.booleans()):
+        arrays.append(values(draw, (o,)))
+    return (lambda *ts: conv2d(*ts[:2], ts[2] if len(ts) > 2 else None, stride, padding)), arrays
+
+
+def _pool(pool, make_values=values):
+    def make(draw):
+        k, stride = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+        padding = draw(st.integers(0, k // 2))
+        size = draw(st.integers(k, 5))
+        x = make_values(draw, (draw(st.integers(1, 2)), draw(st.integers(1, 2)), size, size))
+        return (lambda t: pool(t, k, stride, padding)), [x]
+
+    return make
+
+
 CASES = {
     "+": _binary(lambda a, b: a + b),
     "-": _binary(lambda a, b: a - b),
@@ -193,6 +224,9 @@ CASES = {
     "index": _index,
     "concatenate": _concatenate,
     "stack": _stack,
+    "conv2d": _conv2d,
+    "max_pool2d": _pool(max_pool2d, distinct),
+    "avg_pool2d": _pool(avg_pool2d),
 }
 
 

@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-from gradtrace import Tensor, concatenate, gradcheck, no_grad, stack
-from gradtrace.engine import topological_order
+from gradtrace import Tensor, concatenate, gradcheck, no_grad, stack, topological_order
 
 
 def test_float64_by_default_and_integers_become_float64():

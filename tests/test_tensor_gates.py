@@ -3,7 +3,7 @@ broadcasting) and values."""
 
 import pytest
 from gradtrace import Tensor, gradcheck
-from gradtrace.tensor_gates import GATES
+from gradtrace.tensor import GATES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tensor_cases import CASES, weighted

@@ -3,14 +3,15 @@ broadcasting (skipped cleanly where torch is not installed)."""
 
 import numpy as np
 import pytest
-from gradtrace import Tensor, concatenate, stack
-from gradtrace.tensor import cross_entropy, linear
-from gradtrace.tensor_gates import GATES
+from gradtrace import Tensor, concatenate, cross_entropy, linear, stack
+from gradtrace.conv_gates import avg_pool2d, conv2d, max_pool2d
+from gradtrace.tensor import GATES
 
 rng = np.random.default_rng(7)
 A, B = rng.normal(size=(3, 4)), rng.normal(size=(1, 4))  # B broadcasts over A's rows
 POS = rng.uniform(0.5, 2.0, size=(3, 4))
 IDX = np.array([2, 0, 2, 2])
+IMG, FILTERS = rng.normal(size=(2, 2, 5, 5)), rng.normal(size=(3, 2, 3, 3))
 MASK = A > 0
 
 # name: (gradtrace function, torch function (t is the torch module), inputs)
@@ -49,6 +50,13 @@ CASES = {
                     lambda t, a, b: t.cat([a, b, a], dim=0), [A, B]),  # fmt: skip
     "stack": (lambda a, b: stack([a, b * 2], axis=1), lambda t, a, b: t.stack([a, b * 2], 1),
               [A, A + 1]),  # fmt: skip
+    "conv2d": (lambda x, w, b: conv2d(x, w, b[0, :3], 2, 1),
+               lambda t, x, w, b: t.nn.functional.conv2d(x, w, b[0, :3], 2, 1),
+               [IMG, FILTERS, B]),  # fmt: skip
+    "max_pool2d": (lambda x: max_pool2d(x, 3, 2, 1),
+                   lambda t, x: t.nn.functional.max_pool2d(x, 3, 2, 1), [IMG]),  # fmt: skip
+    "avg_pool2d": (lambda x: avg_pool2d(x, 2, 1),
+                   lambda t, x: t.nn.functional.avg_pool2d(x, 2, 1), [IMG]),  # fmt: skip
 }
 
 

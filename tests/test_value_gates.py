@@ -173,7 +173,7 @@ def test_linear_gate_matches_mul_gates_and_a_sum():
     ws = [Value(0.5), Value(-1.5), Value(2.0)]
     xs = [Value(1.0), Value(3.0), 4.0]  # a plain number among the inputs is folded in
     b = Value(0.25)
-    fused = linear(ws, xs, b)
+    fused = linear(xs, ws, b)
     fused.backward()
     fused_grads = [v.grad for v in ws + xs[:2] + [b]]
     assert fused.op == "linear" and len(fused.parents) == 6  # 3 weights, 2 Value inputs, bias
@@ -187,7 +187,7 @@ def test_linear_gate_matches_mul_gates_and_a_sum():
 
 def test_linear_gate_checks_lengths():
     with pytest.raises(ValueError, match="linear gate: 2 weights but 3 inputs"):
-        linear([Value(1.0), Value(2.0)], [1.0, 2.0, 3.0])
+        linear([1.0, 2.0, 3.0], [Value(1.0), Value(2.0)])
 
 
 def test_one_over_x_is_just_the_reciprocal_gate():

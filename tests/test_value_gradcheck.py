@@ -101,7 +101,7 @@ def test_composed_expression_matches_finite_differences():
 @given(w=st.lists(anywhere, min_size=3, max_size=3), x=st.lists(anywhere, min_size=3, max_size=3))
 def test_linear_gate_matches_finite_differences(w, x):
     def f(w0, w1, w2, x0, x1, x2, b):
-        return linear([w0, w1, w2], [x0, x1, x2], b)
+        return linear([x0, x1, x2], [w0, w1, w2], b)
 
     assert gradcheck(f, *w, *x, 0.3)
 

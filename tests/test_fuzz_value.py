@@ -56,7 +56,7 @@ def _linear(args, c, lib):
     inputs = [rest.pop(0) if k == "v" else k for k in kinds]
     bias = rest.pop(0) if has_bias else None
     if lib is None:
-        return linear(weights, inputs, bias)
+        return linear(inputs, weights, bias)
     xs = [_torch_number(x, lib) for x in inputs]
     out = lib.stack(weights) @ lib.stack(xs) if n else lib.tensor(0.0)
     return out if bias is None else out + bias
@@ -160,7 +160,7 @@ class Program:
             rest = iter(args[n:])
             inputs = [next(rest) if k == "v" else repr(k) for k in kinds]
             bias = f", bias={next(rest)}" if has_bias else ""
-            return f"linear([{', '.join(args[:n])}], [{', '.join(inputs)}]{bias})"
+            return f"linear([{', '.join(inputs)}], [{', '.join(args[:n])}]{bias})"
         return GATES[name][2].format(*args, c=c)
 
     def __str__(self) -> str:

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import numpy as np
 from gradtrace import Value
-from gradtrace.viz.draw import dot_available, render
-from gradtrace.viz.network import network
-from gradtrace.viz.steps import backward_steps
+from gradtrace.viz import backward_steps, network, render
+from gradtrace.viz.dot import dot_available
 
 
 class Writer:

@@ -41,7 +41,8 @@ def demo_sigmoid_neuron() -> None:
 
 def cmd_draw(args: argparse.Namespace) -> int:
     """Parse the expression safely, run forward and backward, print gradients, draw."""
-    from gradtrace.viz.draw import FORMATS, GraphvizNotFoundError, render
+    from gradtrace.viz import render
+    from gradtrace.viz.dot import FORMATS, GraphvizNotFoundError
 
     from .expr import ExpressionError, evaluate, parse, parse_assignments
 
@@ -77,7 +78,7 @@ def cmd_draw(args: argparse.Namespace) -> int:
         elif args.output:
             print(f"wrote {render(root, args.output, **options)}")
         if args.steps:
-            from gradtrace.viz.steps import backward_steps
+            from gradtrace.viz import backward_steps
 
             frames = backward_steps(root, fmt=args.fmt, rankdir=args.rankdir)
             paths = frames.save(args.steps, format=args.steps_format)
@@ -122,7 +123,7 @@ def fail(message: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from gradtrace.viz.draw import FORMATS
+    from gradtrace.viz.dot import FORMATS
 
     parser = argparse.ArgumentParser(
         prog="gradtrace", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

@@ -45,7 +45,8 @@ def test_plot_feature_maps_draws_the_input_and_every_map(tmp_path):
 
 
 def test_the_network_view_gives_a_conv_layer_one_box():
-    from gradtrace.viz.network import group_by_model, walk
+    from gradtrace.viz.graph import nodes as walk
+    from gradtrace.viz.network import group_by_model
 
     model = small_cnn()
     loss = F.cross_entropy(model(np.ones((2, 1, 8, 8))), np.array([1, 2]))

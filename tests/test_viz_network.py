@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from gradtrace import Value, vsum
 from gradtrace.viz import draw
-from gradtrace.viz.draw import walk
+from gradtrace.viz.graph import nodes as walk
 from gradtrace.viz.network import colour, network
 
 nn = pytest.importorskip("gradtrace.nn")
@@ -113,3 +113,15 @@ def test_the_output_box_holds_the_root_not_the_first_parameterless_layer():
     of, _ = group_by_model(walk(loss), model)
     assert of[id(loss)].name == "output"
     assert of[id(glue)].name.startswith("ops ")
+
+
+def test_the_ops_the_network_view_recognises_are_ops_the_engine_records():
+    # a stale name here (once "leaky_relu", "t") would silently never match a node
+    from gradtrace import Tensor
+    from gradtrace.viz.network import ACTIVATIONS, RESHAPES
+
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    recorded = {getattr(x, name)().op for name in ("tanh", "relu", "sigmoid")}
+    recorded |= {getattr(Value(0.5), name)().op for name in ("tanh", "relu", "sigmoid")}
+    assert ACTIVATIONS <= recorded
+    assert RESHAPES <= {x.T.op, x.transpose(1, 0).op, x.reshape(3, 2).op, x[0].op}

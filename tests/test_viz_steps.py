@@ -5,7 +5,7 @@ import shutil
 import pytest
 from gradtrace import Value
 from gradtrace.viz import backward_steps
-from gradtrace.viz.draw import walk
+from gradtrace.viz.graph import nodes as walk
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="no Graphviz dot")
 

@@ -14,8 +14,10 @@ IPython/Jupyter registers display formatters so a Value or Tensor shows as its g
 (`%load_ext gradtrace.viz` does the same)."""
 
 from . import jupyter
-from .draw import GraphvizNotFoundError, draw, render
+from .circuit import draw, render
+from .dot import GraphvizNotFoundError, GraphvizTimeoutError
 from .explain import Explanation, explain
+from .graph import as_root
 from .html import Explorer, explore, to_html
 from .network import network
 from .steps import BackwardSteps, backward_steps
@@ -25,6 +27,8 @@ __all__ = [
     "Explanation",
     "Explorer",
     "GraphvizNotFoundError",
+    "GraphvizTimeoutError",
+    "as_root",
     "backward_steps",
     "draw",
     "explain",

@@ -30,7 +30,8 @@ from typing import Any
 
 from gradtrace import topological_order
 
-from .draw import Format, fmt_number, is_tensor, summary
+from .graph import is_tensor
+from .style import Format, fmt_number, summary
 
 MAX_PATHS = 64
 WIDTH = 100  # a text line longer than this is broken, one side of the equation per line

@@ -27,10 +27,13 @@ from typing import Any
 
 from gradtrace import topological_order
 
-from .draw import GREEN, MAX_NODES, RED, Format, fmt_number, is_tensor, to_bytes, walk
+from .circuit import MAX_NODES, picture_order
+from .dot import to_bytes
 from .explain import explain
+from .graph import is_tensor, nodes
 from .network import network
 from .steps import BackwardSteps
+from .style import GREEN, RED, Format, fmt_number
 
 PAGE = Path(__file__).with_name("page")  # explorer.js and explorer.css
 MAX_BYTES = 25_000_000  # a page bigger than this steps through the network view instead
@@ -92,7 +95,7 @@ def explore(
             "explore/to_html step through Value graphs (scalar local gradients); a Tensor graph "
             "records vector-Jacobian products instead: draw it with viz.render(root, 'g.svg')"
         )
-    order = walk(root)
+    order = picture_order(nodes(root))  # the order the pictures number n0, n1, ...
     title = title or f"gradtrace: {_name(root, root)} = {fmt_number(root.data, PANEL_FMT)}"
     if max_nodes is not None and len(order) > max_nodes:
         note = (
@@ -154,7 +157,7 @@ def _formula(gate: Any, show: Any) -> str:
 
 
 def _graph_data(root: Any, order: list[Any], steps: BackwardSteps, title: str) -> dict:
-    """Everything the page's script needs: the nodes (by their index in `walk`, which is how
+    """Everything the page's script needs: the nodes (by their index in `picture_order`: how
     the pictures name them: n3 the gate, w3 its wire, w3_1 a branch, b3 the split dot), the
     steps (forward, then backward) and which SVG element belongs to which node."""
     every = explain(root, fmt=PANEL_FMT)  # the chain rule, per node, and a name for each

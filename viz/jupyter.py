@@ -16,7 +16,8 @@ from typing import Any
 
 def node_svg(node: Any) -> str | None:
     """The SVG of a node's graph (the network view if it is big), or None without `dot`."""
-    from .draw import dot_available, draw, to_bytes
+    from .circuit import draw
+    from .dot import dot_available, to_bytes
 
     if not dot_available():
         return None

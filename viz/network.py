@@ -25,11 +25,15 @@ from typing import Any
 
 import graphviz
 
-from .draw import GREY, fmt_number, grads_computed, is_tensor, walk
+from .graph import NOT_COMPUTED, as_root, grads_computed, is_tensor, nodes
+from .modules import modules_by_parameter, parent_module
+from .style import GREY, fmt_number
 
-ACTIVATIONS = {"tanh", "relu", "sigmoid", "leaky_relu", "exp"}
-RESHAPES = {"transpose", "reshape", "t", "index"}
-CONTAINERS = {"ModuleList", "ParameterList", "Sequential"}
+# Gates recognised by the op names the engine records (a test builds each one and checks):
+# an activation right after a layer joins the layer's box; a reshape of a parameter (W.T) is
+# still that parameter. leaky_relu is recorded as a "*" by a constant, so it is not here.
+ACTIVATIONS = frozenset({"tanh", "relu", "sigmoid"})
+RESHAPES = frozenset({"transpose", "reshape", "index"})
 MAX_BANDS = 24
 # From small (vanishing, cold) to large (exploding, hot): a diverging blue-yellow-red scale.
 SCALE = ["#313695", "#4575b4", "#74add1", "#abd9e9", "#fee090", "#fdae61", "#f46d43", "#a50026"]
@@ -75,28 +79,9 @@ class Unit:
 
 
 # ---------------------------------------------------------------------------- grouping
-def _modules_by_parameter(model: Any) -> tuple[dict[int, str], dict[str, Any]]:
-    """{id(parameter): owning module's name} and {module name: module}, skipping containers."""
-    modules = dict(model.named_modules())
-    owner: dict[int, str] = {}
-    for name, p in model.named_parameters():
-        parts = name.split(".")[:-1]
-        while parts and type(modules.get(".".join(parts))).__name__ in CONTAINERS:
-            parts.pop()
-        owner.setdefault(id(p), ".".join(parts))
-    return owner, modules
-
-
-def _parent_module(name: str, modules: dict[str, Any]) -> str | None:
-    parts = name.split(".")[:-1] if name else []
-    while parts and type(modules.get(".".join(parts))).__name__ in CONTAINERS:
-        parts.pop()
-    return ".".join(parts) if parts else None
-
-
 def group_by_model(order: list[Any], model: Any) -> tuple[dict[int, Unit], list[Unit]]:
     """Give every node a unit using the model's modules (see the module docstring)."""
-    owner, modules = _modules_by_parameter(model)
+    owner, modules = modules_by_parameter(model)
     units: dict[str, Unit] = {}
     of: dict[int, Unit] = {}
     param_like: set[int] = set()
@@ -115,7 +100,7 @@ def group_by_model(order: list[Any], model: Any) -> tuple[dict[int, Unit], list[
                 "m:" + mname,
                 mname or type(model).__name__,
                 type(module).__name__,
-                _parent_module(mname, modules),
+                parent_module(mname, modules),
             )
             u.params.append(node)
             param_like.add(id(node))
@@ -206,7 +191,8 @@ def network(
     """The network view of `root`'s graph (see the module docstring): one box per unit
     (grouped by module when `model` is given, else by depth), arrows coloured by gradient
     size on a log scale, with a legend."""
-    order = order if order is not None else walk(root)
+    root = as_root(root)
+    order = order if order is not None else nodes(root)
     if model is not None:
         of, units = group_by_model(order, model)
     else:
@@ -269,7 +255,7 @@ def network(
     grouping = "by module" if model is not None else "by depth (pass model= to group by module)"
     lines.append(f"network view: {len(order)} nodes in {len(units)} boxes, {grouping}")
     if not known:
-        lines.append("gradients not computed yet: call backward() first")
+        lines.append(NOT_COMPUTED)
     if any(v is not None for v in proxy.values()):
         lines.append(
             "arrows into a Tensor layer: RMS gradient of its parameters (the tensors between "

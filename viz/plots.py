@@ -22,6 +22,8 @@ except ImportError as e:  # pragma: no cover - matplotlib is the `plots` extra
         "viz.plots needs matplotlib: pip install 'gradtrace[plots]' (or pip install matplotlib)"
     ) from e
 
+from .modules import modules_by_parameter, parent_module
+
 
 def _finish(fig: Figure, path: str | Path | None) -> Figure:
     fig.tight_layout()
@@ -184,13 +186,11 @@ def gradients_by_layer(model: Any) -> dict[str, np.ndarray]:
 
     A parameter belongs to the module that owns it (a Neuron, a Linear), and a scalar MLP's
     Neurons are gathered into their Layer."""
-    from .network import _modules_by_parameter, _parent_module
-
-    owner, modules = _modules_by_parameter(model)
+    owner, modules = modules_by_parameter(model)
     groups: dict[str, list[float]] = defaultdict(list)
     for _, p in model.named_parameters():
         name = owner.get(id(p), "")
-        layer = _parent_module(name, modules) if name else None
+        layer = parent_module(name, modules) if name else None
         if layer is None or layer == "":
             layer = name or "parameters"
         g = p.grad

@@ -16,9 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import gradtrace
 import graphviz
 
-from .draw import BLUE, Format, Picture, cell, fmt_number, to_bytes, walk
+from .circuit import Picture
+from .dot import cell, to_bytes, write_file
+from .graph import as_root
+from .style import BLUE, DEFAULT_FORMAT, Format, fmt_number
 
 
 @dataclass
@@ -37,16 +41,16 @@ class Step:
 class BackwardSteps:
     """The frames of one backward pass: index it for a Digraph, `save` frames or a GIF."""
 
-    def __init__(self, root: Any, *, fmt: Format = ".4g", rankdir: str = "LR") -> None:
-        self.root = root
+    def __init__(self, root: Any, *, fmt: Format = DEFAULT_FORMAT, rankdir: str = "LR") -> None:
+        self.root = root = as_root(root)
         self.fmt = fmt
-        self.order = walk(root)
+        self.order = gradtrace.topological_order(root)  # backward's own order, root first
         if any(n.parents and getattr(n, "local_grads", None) is None for n in self.order):
             raise TypeError(
                 "backward_steps replays the scalar local gradients of Value graphs; Tensor "
                 "gates record vector-Jacobian products instead (draw the Tensor graph)"
             )
-        self.picture = Picture(root, fmt=fmt, rankdir=rankdir, order=self.order)
+        self.picture = Picture(root, fmt=fmt, rankdir=rankdir, order=self.order[::-1])
         self.steps = list(self._replay())
 
     # ------------------------------------------------------------------ the replay
@@ -75,7 +79,7 @@ class BackwardSteps:
             f"step 0: seed d{self._name(root)}/d{self._name(root)} = 1",
         )
         index = 0
-        for gate in reversed(self.order):
+        for gate in self.order:
             if not gate.parents:
                 continue
             index += 1
@@ -143,7 +147,7 @@ class BackwardSteps:
             notes=self._caption_lines(step),
             highlight=step.gate,
             wire_extra=wire_extra,
-        )
+        ).graph
 
     def _caption_lines(self, step: Step) -> list[str]:
         """The caption, one product per line, padded to the same number of lines in every
@@ -178,7 +182,7 @@ class BackwardSteps:
         for i in range(len(self)):
             path = folder / f"step_{i:0{width}d}.{format}"
             g = self.digraph(i)
-            path.write_bytes(g.source.encode() if format == "dot" else to_bytes(g, format))
+            write_file(path, g.source.encode() if format == "dot" else to_bytes(g, format))
             paths.append(path)
         return paths
 
@@ -237,7 +241,9 @@ class BackwardSteps:
             display(HTML(self._repr_html_()))
 
 
-def backward_steps(root: Any, *, fmt: Format = ".4g", rankdir: str = "LR") -> BackwardSteps:
+def backward_steps(
+    root: Any, *, fmt: Format = DEFAULT_FORMAT, rankdir: str = "LR"
+) -> BackwardSteps:
     """One picture per step of `root`'s backward pass (a seed step, then one per gate).
 
     `len(steps)` is the number of steps, `steps[i]` the i-th picture (a Digraph);

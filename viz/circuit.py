@@ -13,132 +13,33 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import graphviz
 
-GREEN = "#2e7d32"  # forward values (the lecture's green)
-RED = "#c62828"  # gradients (the lecture's red)
-BLUE = "#1565c0"  # local gradients
-GREY = "#757575"
-HIGHLIGHT = "#ffe082"
+from .dot import FORMATS, Writer, cell, picture_bytes, text_lines_label, write_file
+from .graph import NOT_COMPUTED, as_root, consumers, contribution, grads_computed, is_tensor, nodes
+from .style import (
+    BLUE,
+    DEFAULT_FORMAT,
+    GREEN,
+    GREY,
+    HIGHLIGHT,
+    RED,
+    Format,
+    fmt_number,
+    summary,
+    tensor_head,
+)
+
 WIRE = 44  # the shortest piece of wire that carries a label, in points
-
 ROLES = {"+": "distributor", "max": "router", "*": "switcher"}
-FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": None, ".gv": None}
 MAX_NODES = 300  # above this many nodes `draw` switches to the network view
-
-NOT_COMPUTED = "gradients not computed yet: call backward() first"
-Format = str | Callable[[float], str]
-
-
-class GraphvizNotFoundError(RuntimeError):
-    """Graphviz's `dot` program is needed to lay out a picture but is not installed."""
-
-
-# ---------------------------------------------------------------------------- graph walk
-def walk(root: Any) -> list[Any]:
-    """Every node `root` depends on, each after its parents, in a fixed order (operand order).
-
-    The engine's order serves backward (inner nodes first, leaves collected apart); a picture
-    wants every node right after its parents in operand order, the same on every run, so that
-    the DOT text (and the node ids n0, n1, ...) is reproducible. Iterative, so deep chains are
-    fine."""
-    order: list[Any] = []
-    seen: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for parent in reversed(node.parents):
-            if id(parent) not in seen:
-                stack.append((parent, False))
-    return order
-
-
-def consumers(order: list[Any]) -> dict[int, list[tuple[Any, int]]]:
-    """For each node (by id), the (gate, operand position) pairs that use it, in order."""
-    users: dict[int, list[tuple[Any, int]]] = {id(n): [] for n in order}
-    for node in order:
-        for k, parent in enumerate(node.parents):
-            users[id(parent)].append((node, k))
-    return users
-
-
-def is_tensor(node: Any) -> bool:
-    """A Tensor-like node: its data is an array with a shape (duck-typed, no import)."""
-    return hasattr(node.data, "shape") and hasattr(node.data, "dtype")
-
-
-def grads_computed(order: list[Any]) -> bool:
-    """Has a backward pass filled these gradients in?
-
-    The engine keeps no "backward has run" flag, so the rule is: a Value graph has gradients
-    when any node's grad is non-zero (backward sets the root's grad to 1, so after a pass at
-    least the root is non-zero); a Tensor graph has them when any grad is not None."""
-    for node in order:
-        g = node.grad
-        if g is None:
-            continue
-        if is_tensor(node) or hasattr(g, "shape"):
-            return True
-        if g != 0:
-            return True
-    return False
-
-
-# ---------------------------------------------------------------------------- numbers
-def fmt_number(x: float, fmt: Format = ".4g") -> str:
-    """A number as the picture prints it ("-0" becomes "0")."""
-    if callable(fmt):
-        return fmt(x)
-    s = format(float(x), fmt)
-    if s.startswith("-") and not any(c in s for c in "123456789"):
-        s = s[1:]
-    return s
-
-
-def summary(array: Any, fmt: Format = ".3g") -> str:
-    """A short summary of an array: its first values (up to 4), or its first values and norm."""
-    import numpy as np
-
-    a = np.asarray(array)
-    flat = a.reshape(-1)
-    if flat.size == 1:
-        return fmt_number(flat[0], fmt)
-    first = ", ".join(fmt_number(v, fmt) for v in flat[:3])
-    if flat.size <= 4:
-        return "[" + ", ".join(fmt_number(v, fmt) for v in flat) + "]"
-    norm = float(np.sqrt(np.sum(np.square(flat.astype(np.float64)))))
-    return f"[{first}, …] norm {fmt_number(norm, fmt)}"
-
-
-def tensor_head(node: Any) -> str:
-    """Shape and dtype of a Tensor node, e.g. "(3, 4) float64"."""
-    shape = tuple(node.data.shape)
-    return f"{shape} {node.data.dtype}"
 
 
 # ---------------------------------------------------------------------------- labels
-def cell(text: str, color: str = "black", size: int | None = None, italic: bool = False) -> str:
-    """The inside of one table cell, escaped for a Graphviz HTML label."""
-    body = html.escape(text) if text else " "
-    if italic and text:
-        body = f"<I>{body}</I>"
-    size_attr = f' POINT-SIZE="{size}"' if size else ""
-    return f'<FONT COLOR="{color}"{size_attr}>{body}</FONT>'
-
-
 def wire_label(above: list[str], below: list[str], vertical: bool) -> str:
     """An HTML label that draws a piece of wire with `above` over it and `below` under it.
 
@@ -175,6 +76,23 @@ def _text_width(cell_html: str) -> int:
     return 7 * len(text.strip())
 
 
+def picture_order(order: list[Any]) -> list[Any]:
+    """The engine's order (each node after its parents) with every leaf moved to just before
+    its first user, in operand order: x above y above z, as the slides draw them."""
+    inner = [n for n in order if n.parents]
+    if not inner:
+        return list(order)
+    placed: set[int] = set()
+    out: list[Any] = []
+    for node in inner:
+        for p in node.parents:
+            if not p.parents and id(p) not in placed:
+                placed.add(id(p))
+                out.append(p)
+        out.append(node)
+    return out
+
+
 class Picture:
     """Builds one Digraph; `draw` and the backward-step frames share it."""
 
@@ -182,7 +100,7 @@ class Picture:
         self,
         root: Any,
         *,
-        fmt: Format = ".4g",
+        fmt: Format = DEFAULT_FORMAT,
         rankdir: str = "LR",
         show_local: bool = False,
         show_roles: bool = False,
@@ -198,10 +116,9 @@ class Picture:
         self.show_local = show_local
         self.show_roles = show_roles
         self.title = title
-        self.order = order if order is not None else walk(root)
+        self.order = picture_order(order if order is not None else nodes(root))
         self.index = {id(n): i for i, n in enumerate(self.order)}
         self.users = consumers(self.order)
-        self.tensor = any(is_tensor(n) for n in self.order)
 
     # Ports where a wire enters and leaves its label node (the middle of its two sides).
     @property
@@ -242,6 +159,21 @@ class Picture:
         return [cell(f"local {self.num(locals_[k])}", BLUE, 10)]
 
     # -------------------------------------------------------------------------- building
+    def new_digraph(self) -> graphviz.Digraph:
+        """An empty Digraph with the picture's look (fonts, spacing, straight wires)."""
+        g = graphviz.Digraph("gradtrace", engine="dot")
+        g.attr(
+            rankdir=self.rankdir,
+            nodesep="0.15",
+            ranksep="0.25",
+            fontname="Helvetica",
+            splines="line",
+            ordering="in",
+        )
+        g.attr("node", fontname="Helvetica", fontsize="12")
+        g.attr("edge", penwidth="1", arrowsize="0.7", color="black")
+        return g
+
     def digraph(
         self,
         grad_of: Callable[[Any], tuple[Any, bool]],
@@ -250,27 +182,24 @@ class Picture:
         notes: list[str] | None = None,
         highlight: Any = None,
         wire_extra: Callable[[Any, Any, int], list[str]] | None = None,
-    ) -> graphviz.Digraph:
-        """The picture. `grad_of(node)` gives (gradient to print, known?) for a node's wire;
-        `branch_of(node, gate, k)` gives the same for one branch of a split wire;
-        `wire_extra(node, gate, k)` adds rows under a wire into `gate` (the step products)."""
-        g = graphviz.Digraph("gradtrace", engine="dot")
-        g.attr(
-            rankdir=self.rankdir,
-            nodesep="0.15",
-            ranksep="0.25",
-            fontname="Helvetica",
-            splines="line",
-        )
-        g.attr("node", fontname="Helvetica", fontsize="12")
-        g.attr("edge", penwidth="1", arrowsize="0.7", color="black")
+        caption_node: bool = False,
+    ) -> Writer:
+        """The picture, in a Writer (its `.graph` is the Digraph, `.nodes` every node's
+        attributes). `grad_of(node)` gives (gradient to print, known?) for a node's wire;
+        `branch_of(node, gate, k)` the same for one branch of a split wire; `wire_extra(node,
+        gate, k)` adds rows under a wire into `gate` (the step products). The title and
+        `notes` go on top, as the graph's label or (`caption_node`) as a node of its own."""
+        g = self.new_digraph()
+        w = Writer(g)
         lines = [self.title] if self.title else []
         lines += notes or []
-        if lines:
+        if lines and caption_node:
+            w.node("caption", label=text_lines_label(lines), shape="plain")
+        elif lines:
             # "\l" ends a left-justified line in DOT
             g.attr(label="".join(line + "\\l" for line in lines), labelloc="t", fontsize="12")
         into, out = self.ports
-        add_node, add_edge = fast_writers(g)
+        feeds: dict[tuple[int, int], str] = {}  # (gate, operand) -> the wire that feeds it
         for i, node in enumerate(self.order):
             nid = f"n{i}"
             if node.parents:
@@ -287,10 +216,13 @@ class Picture:
                     attrs["label"] = f"<{html.escape(node.op)}<BR/>{role}>"
                 if highlight is node:
                     attrs.update(style="filled", fillcolor=HIGHLIGHT, penwidth="2")
-                add_node(nid, **attrs)
+                w.node(nid, **attrs)
+                # In-edges in operand order (with ordering=in: x above y, as on the slides).
+                for k in range(len(node.parents)):
+                    w.edge(feeds.pop((id(node), k)), nid)
             else:
                 label = node.label or ""
-                add_node(nid, label=label, shape="plaintext", margin="0.02", width="0", height="0")
+                w.node(nid, label=label, shape="plaintext", margin="0.02", width="0", height="0")
             # The node's output wire: value above, gradient (total) below.
             above = []
             if node.parents and node.label:
@@ -304,18 +236,18 @@ class Picture:
                 below += self.local_text(gate, k)
                 if wire_extra:
                     below += wire_extra(node, gate, k)
-            add_node(f"w{i}", label=wire_label(above, below, self.vertical), shape="plain")
-            add_edge(f"{nid}", f"w{i}:{into}", arrowhead="none")
+            w.node(f"w{i}", label=wire_label(above, below, self.vertical), shape="plain")
+            w.edge(f"{nid}", f"w{i}:{into}", arrowhead="none")
             if node is self.root:
-                add_node("out", label="", shape="plaintext", width="0", height="0")
-                add_edge(f"w{i}:{out}", "out")
+                w.node("out", label="", shape="plaintext", width="0", height="0")
+                w.edge(f"w{i}:{out}", "out")
             if len(users) == 1:
-                gate, _ = users[0]
-                add_edge(f"w{i}:{out}", f"n{self.index[id(gate)]}")
+                gate, k = users[0]
+                feeds[(id(gate), k)] = f"w{i}:{out}"
             elif len(users) > 1:
                 # A branch: split at a dot, each branch carrying the gradient that came back.
-                add_node(f"b{i}", shape="point", width="0.06")
-                add_edge(f"w{i}:{out}", f"b{i}", arrowhead="none")
+                w.node(f"b{i}", shape="point", width="0.06")
+                w.edge(f"w{i}:{out}", f"b{i}", arrowhead="none")
                 for j, (gate, k) in enumerate(users):
                     bgrad, bknown = branch_of(node, gate, k)
                     b_below = self.grad_text(node, bgrad, bknown) + self.local_text(gate, k)
@@ -323,63 +255,16 @@ class Picture:
                         b_below += wire_extra(node, gate, k)
                     b_above = self.value_text(node)
                     bid = f"w{i}_{j}"
-                    add_node(bid, label=wire_label(b_above, b_below, self.vertical), shape="plain")
-                    add_edge(f"b{i}", f"{bid}:{into}", arrowhead="none")
-                    add_edge(f"{bid}:{out}", f"n{self.index[id(gate)]}")
-        return g
-
-
-DOT_KEYWORDS = {"node", "edge", "graph", "digraph", "subgraph", "strict"}
-_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_NUMERAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
-
-
-def fast_writers(g: graphviz.Digraph) -> tuple[Callable[..., None], Callable[..., None]]:
-    """`node(name, **attrs)` and `edge(a, b, **attrs)` appending DOT lines to `g.body`.
-
-    The same text the graphviz package writes, without its per-attribute quoting machinery,
-    which dominates the time on graphs of 100,000 nodes. Names here are plain ids (n0, w3:e);
-    an HTML label (starting with "<") is written as is, any other value is quoted."""
-
-    @lru_cache(maxsize=4096)
-    def plain(v: str) -> str:
-        if _ID.match(v) and v.lower() not in DOT_KEYWORDS or _NUMERAL.match(v):
-            return v
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-    def value(v: str) -> str:
-        if v.startswith("<") and v.endswith(">"):
-            return v  # an HTML label
-        return plain(v)
-
-    def attrs(a: dict[str, str]) -> str:
-        if not a:
-            return ""
-        items = [f"label={value(a['label'])}"] if "label" in a else []
-        items += [f"{k}={value(v)}" for k, v in sorted(a.items()) if k != "label"]
-        return " [" + " ".join(items) + "]"
-
-    def node(name: str, **a: str) -> None:
-        g.body.append(f"\t{name}{attrs(a)}\n")
-
-    def edge(tail: str, head: str, **a: str) -> None:
-        g.body.append(f"\t{tail} -> {head}{attrs(a)}\n")
-
-    return node, edge
-
-
-def contribution(gate: Any, k: int, upstream: Any) -> Any:
-    """What came back along one wire into `gate` at operand `k`: local x upstream."""
-    locals_ = getattr(gate, "local_grads", None)
-    if not locals_ or upstream is None or hasattr(upstream, "shape"):
-        return None
-    return locals_[k] * upstream
+                    w.node(bid, label=wire_label(b_above, b_below, self.vertical), shape="plain")
+                    w.edge(f"b{i}", f"{bid}:{into}", arrowhead="none")
+                    feeds[(id(gate), k)] = f"{bid}:{out}"
+        return w
 
 
 def draw(
     root: Any,
     *,
-    fmt: Format = ".4g",
+    fmt: Format = DEFAULT_FORMAT,
     rankdir: str = "LR",
     show_local: bool = False,
     show_roles: bool = False,
@@ -397,7 +282,8 @@ def draw(
     values are drawn, with a note. Graphs with more than `max_nodes` nodes are drawn as the
     network view instead (grouped by module when `model` is given); `max_nodes=None` never
     switches."""
-    order = walk(root)
+    root = as_root(root)
+    order = nodes(root)
     if max_nodes is not None and len(order) > max_nodes:
         from .network import network
 
@@ -427,35 +313,17 @@ def draw(
             return None, False
         return part, known
 
-    return pic.digraph(grad_of, branch_of, notes=notes)
+    return pic.digraph(grad_of, branch_of, notes=notes).graph
 
 
-# ---------------------------------------------------------------------------- render
-def dot_available() -> bool:
-    """Is Graphviz's `dot` program on PATH?"""
-    return shutil.which("dot") is not None
-
-
-def require_dot(what: str) -> None:
-    if not dot_available():
-        raise GraphvizNotFoundError(
-            f"writing {what} needs Graphviz's `dot` program, which is not on PATH. Install "
-            "Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install "
-            "graphviz; conda: conda install -c conda-forge graphviz), or write a .dot file."
-        )
-
-
-def to_bytes(graph: graphviz.Digraph, fmt: str) -> bytes:
-    """Lay out `graph` with `dot` and return the picture in format `fmt` (svg, png, pdf)."""
-    require_dot(f"a .{fmt} picture")
-    return graph.pipe(format=fmt)
-
-
-def render(root: Any, path: str | Path, **draw_options: Any) -> Path:
+def render(
+    root: Any, path: str | Path, *, timeout: float | None = None, **draw_options: Any
+) -> Path:
     """Draw `root` (a node, or a Digraph already drawn) and write it to `path`.
 
     The suffix chooses the format: .svg, .png, .pdf, or .dot/.gv (the DOT text, which needs no
-    Graphviz install). Returns the path written. `draw_options` go to `draw`."""
+    Graphviz install). Graphviz gets `timeout` seconds (dot.TIMEOUT by default). Returns the
+    path written; a failure leaves what was there. `draw_options` go to `draw`."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -463,12 +331,6 @@ def render(root: Any, path: str | Path, **draw_options: Any) -> Path:
             f"render: cannot write {path.name!r}: the suffix must be one of " + ", ".join(FORMATS)
         )
     graph = root if isinstance(root, graphviz.Digraph) else draw(root, **draw_options)
-    fmt = FORMATS[suffix]
-    if fmt is None:
-        data = graph.source.encode()
-    else:
-        data = to_bytes(graph, fmt)
-    if path.parent and not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
+    data = picture_bytes(graph, suffix, timeout)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_file(path, data)

@@ -1,0 +1,175 @@
+"""DOT writing and the one place Graphviz runs: fast node/edge writers, HTML-label cells, the
+`dot` call (always with a time limit), a layout read back as JSON, and files written safely.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import graphviz
+
+FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": None, ".gv": None}
+TIMEOUT = 60.0  # seconds any one Graphviz run may take
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """Graphviz's `dot` program is needed to lay out a picture but is not installed."""
+
+
+class GraphvizTimeoutError(RuntimeError):
+    """Graphviz took longer than its time limit to lay out a picture."""
+
+
+class GraphvizError(RuntimeError):
+    """Graphviz refused a picture (its own message follows)."""
+
+
+# ---------------------------------------------------------------------------- writing DOT
+DOT_KEYWORDS = {"node", "edge", "graph", "digraph", "subgraph", "strict"}
+_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_NUMERAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
+
+
+@lru_cache(maxsize=4096)
+def _plain(v: str) -> str:
+    if _ID.match(v) and v.lower() not in DOT_KEYWORDS or _NUMERAL.match(v):
+        return v
+    return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _value(v: str) -> str:
+    if v.startswith("<") and v.endswith(">"):
+        return v  # an HTML label
+    return _plain(v)
+
+
+def attributes(a: dict[str, str]) -> str:
+    """' [label=... k=v ...]' in DOT, label first, the rest sorted (reproducible text)."""
+    if not a:
+        return ""
+    items = [f"label={_value(a['label'])}"] if "label" in a else []
+    items += [f"{k}={_value(v)}" for k, v in sorted(a.items()) if k != "label"]
+    return " [" + " ".join(items) + "]"
+
+
+class Writer:
+    """Appends node and edge statements to a Digraph's body, and remembers each node's
+    attributes (the steady frames measure them).
+
+    The same text the graphviz package writes, without its per-attribute quoting machinery,
+    which dominates the time on graphs of 100,000 nodes. Names are plain ids (n0, w3:e); an
+    HTML label (starting with "<") is written as is, any other value is quoted."""
+
+    def __init__(self, graph: graphviz.Digraph) -> None:
+        self.graph = graph
+        self.nodes: dict[str, str] = {}
+
+    def node(self, name: str, **a: str) -> None:
+        text = attributes(a)
+        self.nodes[name] = text
+        self.graph.body.append(f"\t{name}{text}\n")
+
+    def edge(self, tail: str, head: str, **a: str) -> None:
+        self.graph.body.append(f"\t{tail} -> {head}{attributes(a)}\n")
+
+
+def cell(text: str, color: str = "black", size: int | None = None, italic: bool = False) -> str:
+    """The inside of one table cell, escaped for a Graphviz HTML label."""
+    body = html.escape(text) if text else " "
+    if italic and text:
+        body = f"<I>{body}</I>"
+    size_attr = f' POINT-SIZE="{size}"' if size else ""
+    return f'<FONT COLOR="{color}"{size_attr}>{body}</FONT>'
+
+
+def text_lines_label(lines: list[str], size: int = 12) -> str:
+    """An HTML label of left-aligned lines (a caption)."""
+    rows = "".join(
+        f'<TR><TD ALIGN="LEFT">{cell(line, size=size) if line.strip() else " "}</TD></TR>'
+        for line in lines
+    )
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{rows}</TABLE>>'
+
+
+# ---------------------------------------------------------------------------- running dot
+def dot_available() -> bool:
+    """Is Graphviz's `dot` program on PATH?"""
+    return shutil.which("dot") is not None
+
+
+def require_dot(what: str) -> None:
+    if not dot_available():
+        raise GraphvizNotFoundError(
+            f"writing {what} needs Graphviz's `dot` program, which is not on PATH. Install "
+            "Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install "
+            "graphviz; conda: conda install -c conda-forge graphviz), or write a .dot file."
+        )
+
+
+def run(source: str, fmt: str, engine: str = "dot", timeout: float | None = None) -> bytes:
+    """Run Graphviz (`engine` -T`fmt`) on DOT text, within `timeout` seconds (TIMEOUT)."""
+    require_dot(f"a .{fmt} picture")
+    limit = TIMEOUT if timeout is None else timeout
+    try:
+        done = subprocess.run(
+            [engine, f"-T{fmt}"], input=source.encode(), capture_output=True, timeout=limit
+        )
+    except subprocess.TimeoutExpired:
+        nodes = source.count("\n")
+        raise GraphvizTimeoutError(
+            f"Graphviz's {engine} took longer than {limit:g} s to lay out this graph (about "
+            f"{nodes} DOT lines) and was stopped. Draw the network view instead "
+            "(gradtrace.viz.network(root), or draw(root, max_nodes=...) with a smaller limit), "
+            "or write a .dot file"
+        ) from None
+    if done.returncode != 0:
+        message = done.stderr.decode(errors="replace").strip().splitlines()
+        raise GraphvizError(f"Graphviz's {engine} failed: {message[0] if message else '?'}")
+    return done.stdout
+
+
+def to_bytes(graph: graphviz.Digraph, fmt: str, timeout: float | None = None) -> bytes:
+    """Lay out `graph` and return the picture in format `fmt` (svg, png, pdf, json, ...)."""
+    return run(graph.source, fmt, graph.engine, timeout)
+
+
+def layout(source: str, timeout: float | None = None) -> dict:
+    """Graphviz's layout of DOT text as JSON: node positions and sizes in points."""
+    return json.loads(run(source, "json", "dot", timeout))
+
+
+# ---------------------------------------------------------------------------- files
+def write_file(path: str | Path, data: bytes) -> Path:
+    """Write `data` to `path` so a failure never leaves half a file: a temporary file in the
+    same folder, flushed to disk, then renamed over the target. The folder must exist."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes it private; a picture is not
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def picture_bytes(graph: graphviz.Digraph, suffix: str, timeout: float | None = None) -> bytes:
+    """What a file with `suffix` holds for `graph`: the DOT text, or the laid-out picture."""
+    fmt = FORMATS[suffix]
+    return graph.source.encode() if fmt is None else to_bytes(graph, fmt, timeout)

@@ -1,0 +1,94 @@
+"""How every picture writes numbers, and the lecture's colours: one number format for the still
+pictures, the backward frames and the network view.
+
+`equation` writes "a × b = c" or "a + b = c" so that it adds up as shown: the terms get as
+many digits as the result needs (2.000 × 0.197 = 0.394, never 2.00 × 0.20 = 0.39), and where
+no number of digits makes it exact, the sign is "≈".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+GREEN = "#2e7d32"  # forward values (the lecture's green)
+RED = "#c62828"  # gradients (the lecture's red)
+BLUE = "#1565c0"  # local gradients and products
+GREY = "#757575"
+HIGHLIGHT = "#ffe082"
+
+Format = str | Callable[[float], str]
+DEFAULT_FORMAT = ".4g"
+MORE_DIGITS = 4  # how many digits `equation` may add before it says "≈"
+
+
+def fmt_number(x: float, fmt: Format = DEFAULT_FORMAT) -> str:
+    """A number as the pictures print it ("-0" becomes "0")."""
+    if callable(fmt):
+        return fmt(x)
+    s = format(float(x), fmt)
+    if s.startswith("-") and not any(c in s for c in "123456789"):
+        s = s[1:]
+    return s
+
+
+def summary(array: Any, fmt: Format = ".3g") -> str:
+    """A short summary of an array: its values (up to 4), or its first three and its norm."""
+    import numpy as np
+
+    a = np.asarray(array)
+    flat = a.reshape(-1)
+    if flat.size == 1:
+        return fmt_number(flat[0], fmt)
+    first = ", ".join(fmt_number(v, fmt) for v in flat[:3])
+    if flat.size <= 4:
+        return "[" + ", ".join(fmt_number(v, fmt) for v in flat) + "]"
+    norm = float(np.sqrt(np.sum(np.square(flat.astype(np.float64)))))
+    return f"[{first}, …] norm {fmt_number(norm, fmt)}"
+
+
+def tensor_head(node: Any) -> str:
+    """Shape and dtype of a Tensor node, e.g. "(3, 4) float64"."""
+    shape = tuple(node.data.shape)
+    return f"{shape} {node.data.dtype}"
+
+
+_PRECISION = re.compile(r"(.*\.)(\d+)([eEfFgG%]?)\Z")
+
+
+def _finer(fmt: Format, extra: int) -> Format | None:
+    """`fmt` with `extra` more digits (".2f" -> ".4f"), or None if it has no precision."""
+    if callable(fmt):
+        return None
+    m = _PRECISION.match(fmt)
+    if m is None:
+        return None
+    return f"{m.group(1)}{int(m.group(2)) + extra}{m.group(3)}"
+
+
+def _reads(text: str) -> float | None:
+    try:
+        return float(text.rstrip("%"))
+    except ValueError:
+        return None
+
+
+def equation(terms: Sequence[float], op: str, result: float, fmt: Format = DEFAULT_FORMAT) -> str:
+    """ "t0 op t1 ... = result" (op is "×" or "+") that adds up as printed: the numbers get
+    more digits until the printed terms give the printed result, else the sign is "≈"."""
+    combine = math.prod if op == "×" else math.fsum
+    for extra in range(MORE_DIGITS + 1):
+        f = fmt if extra == 0 else _finer(fmt, extra)
+        if f is None:
+            break
+        shown = [fmt_number(t, f) for t in terms]
+        got = fmt_number(result, f)
+        numbers = [_reads(s) for s in shown]
+        if None in numbers:
+            break
+        if fmt_number(combine(numbers), f) == got:
+            return f" {op} ".join(shown) + f" = {got}"
+    shown = [fmt_number(t, fmt) for t in terms]
+    return f" {op} ".join(shown) + f" ≈ {fmt_number(result, fmt)}"

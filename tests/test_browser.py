@@ -12,7 +12,7 @@ import tempfile
 import pytest
 from conftest import IN_CI, require
 from gradtrace import Value
-from gradtrace.viz.draw import dot_available
+from gradtrace.viz.dot import dot_available
 from gradtrace.viz.html import explore, to_html
 
 PAGE_LOAD_SECONDS = 20

@@ -10,7 +10,7 @@ import pytest
 from gradtrace import Tensor, Value, topological_order
 from gradtrace.cli.main import main
 from gradtrace.viz import backward_steps, explore, to_html
-from gradtrace.viz.draw import dot_available
+from gradtrace.viz.dot import dot_available
 
 pytestmark = pytest.mark.skipif(not dot_available(), reason="needs Graphviz's dot")
 

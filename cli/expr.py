@@ -8,14 +8,16 @@ calls to exp, log, tanh, sigmoid, relu (one argument) and max (two arguments).
 from __future__ import annotations
 
 import ast
+import io
 import math
+import tokenize
 from dataclasses import dataclass
 
 from gradtrace import Value
 
 UNARY_FUNCTIONS = ("exp", "log", "tanh", "sigmoid", "relu")
 FUNCTIONS = (*UNARY_FUNCTIONS, "max")
-MAX_LENGTH = 10_000
+MAX_LENGTH = 100_000
 
 
 class ExpressionError(ValueError):
@@ -35,11 +37,62 @@ _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**
 
 
 def parse(text: str) -> Parsed:
-    """Parse and check `text`; raise ExpressionError naming the first thing not allowed."""
+    """Parse and check `text`; raise ExpressionError naming the first thing not allowed.
+
+    A long sum (x + x + ... + x, thousands of terms) is parsed term by term: Python's own
+    parser gives up on a few thousand operators in a row ("nested too deeply")."""
     if not text.strip():
         raise ExpressionError("the expression is empty")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"the expression is longer than {MAX_LENGTH} characters")
+    text = text.strip()
+    names: list[str] = []
+    tree: ast.expr | None = None
+    for sign, term in _terms(text):
+        one = _parse_one(term, names)
+        tree = one if tree is None else ast.BinOp(tree, sign(), one)
+    assert tree is not None
+    return Parsed(text, tree, tuple(names))
+
+
+def _terms(text: str) -> list[tuple[type, str]]:
+    """`text` cut at its top-level binary + and - (the operators of lowest precedence in the
+    language): [(ast.Add, first term), (ast.Sub, second), ...]. Anything the tokenizer cannot
+    read is left whole, for the parser to name what is wrong."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return [(ast.Add, text)]
+    cuts: list[tuple[int, type]] = []
+    depth = 0
+    previous = None
+    for tok in tokens:
+        if tok.type == tokenize.OP and tok.string in "([{":
+            depth += 1
+        elif tok.type == tokenize.OP and tok.string in ")]}":
+            depth -= 1
+        elif (
+            tok.type == tokenize.OP
+            and tok.string in ("+", "-")
+            and depth == 0
+            and previous is not None
+            and (previous.type in (tokenize.NAME, tokenize.NUMBER) or previous.string == ")")
+        ):
+            if tok.start[0] != 1:  # one line only; anything else goes to the parser whole
+                return [(ast.Add, text)]
+            cuts.append((tok.start[1], ast.Add if tok.string == "+" else ast.Sub))
+        if tok.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER, tokenize.COMMENT):
+            previous = tok
+    pieces, start, sign = [], 0, ast.Add
+    for at, op in cuts:
+        pieces.append((sign, text[start:at]))
+        start, sign = at + 1, op
+    pieces.append((sign, text[start:]))
+    return pieces
+
+
+def _parse_one(text: str, names: list[str]) -> ast.expr:
+    """Parse one term and check it against the allow-list, adding its names to `names`."""
     try:
         tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as e:
@@ -47,7 +100,6 @@ def parse(text: str) -> Parsed:
         raise ExpressionError(f"malformed expression{where}: {e.msg}") from None
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError("malformed expression: nested too deeply") from None
-    names: list[str] = []
     stack = [tree]
     while stack:
         node = stack.pop()
@@ -64,6 +116,10 @@ def parse(text: str) -> Parsed:
         elif isinstance(node, ast.Constant):
             if _number(node) is None:
                 raise ExpressionError(f"{node.value!r} is not a number")
+            if not math.isfinite(node.value):
+                raise ExpressionError(
+                    f"the number {_source(text, node)} is too large for a float (it would be inf)"
+                )
         elif isinstance(node, ast.Name):
             if node.id not in names:
                 names.append(node.id)
@@ -82,7 +138,7 @@ def parse(text: str) -> Parsed:
             stack += reversed(node.args)
         else:
             raise ExpressionError(f"{_source(text, node)!r} is not allowed in an expression")
-    return Parsed(text.strip(), tree, tuple(names))
+    return tree
 
 
 def parse_assignments(items: list[str]) -> dict[str, float]:
@@ -125,28 +181,43 @@ def evaluate(parsed: Parsed, values: dict[str, float]) -> tuple[Value, dict[str,
     leaves = {n: Value(values[n], n) for n in parsed.names}
     results: dict[int, Value | float] = {}
     stack: list[tuple[ast.expr, bool]] = [(parsed.tree, False)]
-    try:
-        while stack:
-            node, ready = stack.pop()
-            if isinstance(node, ast.Constant):
-                results[id(node)] = float(node.value)
-                continue
-            if isinstance(node, ast.Name):
-                results[id(node)] = leaves[node.id]
-                continue
-            kids = _children(node)
-            if not ready:
-                stack.append((node, True))
-                stack += [(k, False) for k in reversed(kids)]
-                continue
-            args = [results.pop(id(k)) for k in kids]
+    while stack:
+        node, ready = stack.pop()
+        if isinstance(node, ast.Constant):
+            results[id(node)] = float(node.value)
+            continue
+        if isinstance(node, ast.Name):
+            results[id(node)] = leaves[node.id]
+            continue
+        kids = _children(node)
+        if not ready:
+            stack.append((node, True))
+            stack += [(k, False) for k in reversed(kids)]
+            continue
+        args = [results.pop(id(k)) for k in kids]
+        try:
             results[id(node)] = _apply(node, args)
-    except (ValueError, ZeroDivisionError, OverflowError, TypeError) as e:
-        raise ExpressionError(str(e).splitlines()[0]) from None
+        except (ArithmeticError, ValueError, TypeError) as e:
+            raise ExpressionError(_what_failed(node, args, e)) from None
     root = results[id(parsed.tree)]
     if not isinstance(root, Value):
         root = Value(root)  # a constant expression: a graph of one leaf
     return root, leaves
+
+
+def _what_failed(node: ast.expr, args: list, error: Exception) -> str:
+    """One line: the operation that failed, on which numbers, and the gate's own message."""
+    shown = [f"{a.data:g}" if isinstance(a, Value) else f"{a:g}" for a in args]
+    if isinstance(node, ast.BinOp):
+        what = f" {_BINARY[type(node.op)]} ".join(shown)
+    elif isinstance(node, ast.UnaryOp):
+        what = f"-{shown[0]}"
+    else:
+        what = f"{node.func.id}({', '.join(shown)})"  # type: ignore[union-attr]
+    message = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if isinstance(error, OverflowError) and message.startswith("("):  # the raw errno pair
+        message = "the result is too large for a float"
+    return f"{what}: {message}"
 
 
 def _children(node: ast.expr) -> list[ast.expr]:

@@ -9,6 +9,7 @@ gradtrace demo [-o DIR]                                     # the lecture's work
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -39,52 +40,96 @@ def demo_sigmoid_neuron() -> None:
         print(f"  df/d{v.label} = {v.grad:+.7f}")
 
 
-def cmd_draw(args: argparse.Namespace) -> int:
-    """Parse the expression safely, run forward and backward, print gradients, draw."""
-    from gradtrace.viz import render
-    from gradtrace.viz.dot import FORMATS, GraphvizNotFoundError
+MAX_STEPS = 200  # --steps writes at most this many frames ...
+MAX_STEP_BYTES = 25_000_000  # ... and about this many bytes of DOT
 
+
+def compute(args: argparse.Namespace) -> tuple:
+    """Parse the expression safely, run forward and backward: (parsed, root, {name: leaf}).
+    A result or gradient that is NaN or infinite is an error, not a number to print."""
     from .expr import ExpressionError, evaluate, parse, parse_assignments
+
+    parsed = parse(args.expression)
+    root, leaves = evaluate(parsed, parse_assignments(args.values))
+    if not math.isfinite(root.data):
+        raise ExpressionError(
+            f"f = {root.data}: the result is not a finite number (somewhere a value overflowed "
+            "to inf, or inf - inf or 0 × inf made nan)"
+        )
+    root.backward()
+    bad = [n for n, leaf in leaves.items() if not math.isfinite(leaf.grad)]
+    if bad:
+        raise ExpressionError(f"df/d{bad[0]} = {leaves[bad[0]].grad}: not a finite number")
+    return parsed, root, leaves
+
+
+def cmd_draw(args: argparse.Namespace) -> int:
+    """Compute, print the gradients, draw the picture, the page or the backward steps."""
+    from gradtrace.viz import network, render
+    from gradtrace.viz.dot import FORMATS
+
+    from .expr import ExpressionError
 
     page = bool(args.output) and Path(args.output).suffix.lower() == ".html"
     if args.output and not page and Path(args.output).suffix.lower() not in FORMATS:
         suffixes = ", ".join([*FORMATS, ".html"])
         return fail(f"-o {args.output}: the suffix must be one of {suffixes}")
+    if args.output and not Path(args.output).parent.is_dir():
+        return fail(f"-o {args.output}: the folder {Path(args.output).parent} does not exist")
     try:
-        parsed = parse(args.expression)
-        values = parse_assignments(args.values)
-        root, leaves = evaluate(parsed, values)
-        root.backward()
+        parsed, root, leaves = compute(args)
     except ExpressionError as e:
         return fail(str(e))
-    print(f"f = {parsed.text} = {root.data:{args.fmt}}")
+    text = parsed.text if len(parsed.text) <= 76 else parsed.text[:73] + "..."
+    print(f"f = {text} = {root.data:{args.fmt}}")
     for name, leaf in leaves.items():
         print(f"df/d{name} = {leaf.grad:{args.fmt}}")
+    title = f"f = {text}"
     options = dict(
         fmt=args.fmt,
         rankdir=args.rankdir,
         show_local=args.local,
         show_roles=args.roles,
-        title=f"f = {parsed.text}",
+        title=title,
     )
-    try:
-        if page:
-            from gradtrace.viz.html import to_html
+    if page:
+        from gradtrace.viz.html import to_html
 
-            path = to_html(
-                root, args.output, fmt=args.fmt, rankdir=args.rankdir, title=f"f = {parsed.text}"
-            )
-            print(f"wrote {path}")
-        elif args.output:
-            print(f"wrote {render(root, args.output, **options)}")
-        if args.steps:
-            from gradtrace.viz import backward_steps
+        path = to_html(root, args.output, fmt=args.fmt, rankdir=args.rankdir, title=title)
+        print(f"wrote {path}")
+    elif args.output and args.network:
+        print(f"wrote {render(network(root, title=title), args.output)}")
+    elif args.output:
+        print(f"wrote {render(root, args.output, **options)}")
+    if args.steps:
+        return write_steps(root, args)
+    return 0
 
-            frames = backward_steps(root, fmt=args.fmt, rankdir=args.rankdir)
-            paths = frames.save(args.steps, format=args.steps_format)
-            print(f"wrote {len(paths)} backward steps to {args.steps}/")
-    except (GraphvizNotFoundError, ValueError, OSError) as e:
-        return fail(str(e))
+
+def write_steps(root, args: argparse.Namespace) -> int:  # noqa: ANN001 - a Value
+    """--steps DIR: the backward frames, refused (with the sizes) past the caps."""
+    from gradtrace.viz import backward_steps
+    from gradtrace.viz.graph import nodes
+
+    n = 1 + sum(1 for node in nodes(root) if node.parents)
+    if n > MAX_STEPS:
+        return fail(
+            f"--steps: {n} backward steps is more than {MAX_STEPS} pictures; step through a "
+            "shorter expression, or draw the whole graph once (-o graph.svg, or --network)"
+        )
+    frames = backward_steps(root, fmt=args.fmt, rankdir=args.rankdir)
+    size = len(frames[0].source.encode()) * n
+    if size > MAX_STEP_BYTES:
+        return fail(
+            f"--steps: {n} pictures of about {size // n // 1000} kB each would write about "
+            f"{size / 1e6:.0f} MB (more than {MAX_STEP_BYTES / 1e6:.0f} MB); step through a "
+            "shorter expression, or draw the whole graph once (-o graph.svg, or --network)"
+        )
+    folder = Path(args.steps)
+    created = not folder.exists()
+    paths = frames.save(folder, format=args.steps_format)
+    said = " (a new folder)" if created else ""
+    print(f"wrote {len(paths)} backward steps to {folder}/{said}")
     return 0
 
 
@@ -92,11 +137,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     """Parse the expression, run forward and backward, write the chain rule for each --wrt."""
     from gradtrace.viz.explain import explain
 
-    from .expr import ExpressionError, evaluate, parse, parse_assignments
+    from .expr import ExpressionError
 
     try:
-        root, leaves = evaluate(parse(args.expression), parse_assignments(args.values))
-        root.backward()
+        _, root, leaves = compute(args)
     except ExpressionError as e:
         return fail(str(e))
     names = args.wrt or list(leaves)
@@ -164,6 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     draw.add_argument("--fmt", default=".4g", help="number format (default .4g)")
     draw.add_argument("--rankdir", default="LR", choices=["LR", "RL", "TB", "BT"])
+    draw.add_argument(
+        "--network",
+        action="store_true",
+        help="draw the network view (boxes by depth, arrows by gradient size): for big graphs",
+    )
     draw.add_argument("--local", action="store_true", help="show local gradients on the wires")
     draw.add_argument("--roles", action="store_true", help="name the gate roles")
     explain = sub.add_parser(
@@ -194,7 +243,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every error is one line on stderr and exit status 1."""
+    from gradtrace.viz.dot import GraphvizTimeoutError
+
     args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except GraphvizTimeoutError as e:
+        return fail(f"{e}. On the command line: gradtrace draw ... --network -o graph.svg")
+    except KeyboardInterrupt:
+        return fail("interrupted")
+    except (MemoryError, RecursionError):
+        return fail("the expression is too big to build or draw here; try a smaller one")
+    except Exception as e:  # noqa: BLE001 - a command line shows an error, not a traceback
+        message = str(e).strip().splitlines()
+        return fail(message[0] if message else type(e).__name__)
+
+
+def run(args: argparse.Namespace) -> int:
     if args.command in ("draw", "explain"):
         try:
             format(1.0, args.fmt)

@@ -1,5 +1,6 @@
 """The `gradtrace` command line: `draw` succeeds and fails as documented."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -116,3 +117,81 @@ def test_draw_steps_writes_one_frame_per_backward_step(tmp_path, capsys):
     assert main(argv) == 0
     assert len(list(steps.iterdir())) == 3
     assert "wrote 3 backward steps" in capsys.readouterr().out
+
+
+def many(term, n, op="+"):
+    return op.join([term] * n)
+
+
+@needs_dot
+def test_one_leaf_feeding_a_hundred_gates_lays_out_in_seconds(tmp_path, capsys, monkeypatch):
+    # x + x + ... + x with 100 copies ran Graphviz for more than 10 minutes before the fix
+    import gradtrace.viz.dot as dot
+
+    monkeypatch.setattr(dot, "TIMEOUT", 20.0)
+    out = tmp_path / "sum.svg"
+    assert main(["draw", many("x", 100), "x=1", "-o", str(out)]) == 0
+    assert "df/dx = 100" in capsys.readouterr().out
+    assert len(re.findall(r"<title>r0_\d+</title>", out.read_text())) == 100  # x at each use
+
+
+def test_a_flat_sum_of_5000_terms_is_accepted(tmp_path, capsys):
+    # Python's parser alone says "nested too deeply" past about 2000 operators in a row
+    assert main(["draw", many("x", 5000), "x=1", "-o", str(tmp_path / "g.dot")]) == 0
+    assert "df/dx = 5000" in capsys.readouterr().out
+
+
+def test_sums_cut_at_top_level_keep_precedence_and_signs():
+    # -x + (y - 2)*3 - x**-2 + 1e-5 - max(x, y-1) at x=2, y=3 (hand: -2 + 3 - 0.25 + 1e-5 - 2)
+    root, _ = evaluate(parse("-x + (y - 2)*3 - x**-2 + 1e-5 - max(x, y-1)"), {"x": 2, "y": 3})
+    assert root.data == pytest.approx(-1.24999, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "expression, message",
+    [
+        ("x*1e999 - x*1e999", "too large for a float"),  # inf - inf
+        ("x*1e300*1e300 - x*1e300*1e300", "not a finite number"),
+        ("x ** 400", "too large"),  # Value(10) ** 400
+        ("10 ** 400", "10 ** 400"),
+    ],
+)
+def test_results_that_are_not_finite_numbers_are_errors(expression, message, capsys):
+    assert main(["draw", expression, "x=10"] if "x" in expression else ["draw", expression]) == 1
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_output_into_a_missing_folder_is_an_error(tmp_path, capsys):
+    assert main(["draw", "x", "x=1", "-o", str(tmp_path / "no" / "g.svg")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()
+
+
+def test_steps_are_capped_with_a_message(tmp_path, capsys):
+    # 400 terms once wrote 149 MB of DOT; 1000 hung
+    assert main(["draw", many("x", 400), "x=1", "--steps", str(tmp_path / "s")]) == 1
+    err = capsys.readouterr().err
+    assert "400 backward steps is more than 200" in err and err.count("\n") == 1
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_graphviz_timeout_is_one_line_that_suggests_the_network_view(
+    tmp_path, capsys, monkeypatch
+):
+    import gradtrace.viz.dot as dot
+
+    if shutil.which("dot") is None:
+        pytest.skip("no Graphviz dot")
+    monkeypatch.setattr(dot, "TIMEOUT", 1e-4)
+    assert main(["draw", "(x + y) * z", "x=1", "y=2", "z=3", "-o", str(tmp_path / "g.svg")]) == 1
+    err = capsys.readouterr().err
+    assert "was stopped" in err and "--network" in err and err.count("\n") == 1
+    assert not (tmp_path / "g.svg").exists()
+
+
+@needs_dot
+def test_network_flag_draws_the_network_view(tmp_path, capsys):
+    out = tmp_path / "n.svg"
+    assert main(["draw", many("x", 50, "*"), "x=1", "--network", "-o", str(out)]) == 0
+    assert "network view" in out.read_text()

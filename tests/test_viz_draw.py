@@ -132,3 +132,17 @@ def test_importing_autograd_imports_neither_viz_nor_graphviz():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_value_used_many_times_is_drawn_at_each_use_with_its_total_on_its_own_wire():
+    # x + x + ... + x (8 copies): one long split wire per use made Graphviz crawl (issue 12)
+    x = Value(1.0, "x")
+    f = x
+    for _ in range(7):
+        f = f + x
+    f.backward()
+    src = draw(f).source
+    assert len(re.findall(r"\tr0_\d+ \[", src)) == 8  # a copy of x at each of its 8 uses
+    assert wires(src)["w0"] == (["1"], ["8"])  # x's own wire: the total gradient (hand: 8)
+    assert "used 8 times" in src and "drawn again at each use" in src
+    assert all(wires(src)[f"w0_{j}"] == (["1"], ["1"]) for j in range(8))  # each use brings 1

@@ -37,6 +37,12 @@ from .style import (
 WIRE = 44  # the shortest piece of wire that carries a label, in points
 ROLES = {"+": "distributor", "max": "router", "*": "switcher"}
 MAX_NODES = 300  # above this many nodes `draw` switches to the network view
+# A node used by more than this many gate inputs is drawn again at each use, joined by its
+# name, instead of splitting one wire many ways: Graphviz lays out a wire that runs past many
+# ranks through a chain of hidden nodes, and 100 such wires (x + x + ... + x) took it more than
+# 10 minutes; drawn at each use, 100 copies take about a second.
+MAX_SPLIT = 4
+TIGHT = {"shape": "plaintext", "margin": "0.02", "width": "0", "height": "0"}  # text, no box
 
 
 # ---------------------------------------------------------------------------- labels
@@ -119,6 +125,12 @@ class Picture:
         self.order = picture_order(order if order is not None else nodes(root))
         self.index = {id(n): i for i, n in enumerate(self.order)}
         self.users = consumers(self.order)
+        self.shared: dict[int, str] = {}  # nodes drawn again at each use: their names
+        for node in self.order:
+            if len(self.users[id(node)]) > MAX_SPLIT:
+                name = node.op or format(node.data, "g")
+                tag = node.label or f"({name}) #{len(self.shared) + 1}"
+                self.shared[id(node)] = tag
 
     # Ports where a wire enters and leaves its label node (the middle of its two sides).
     @property
@@ -193,6 +205,12 @@ class Picture:
         w = Writer(g)
         lines = [self.title] if self.title else []
         lines += notes or []
+        if self.shared:
+            names = ", ".join(list(self.shared.values())[:3]) + ", …" * (len(self.shared) > 3)
+            lines.append(
+                f"{names}: used more than {MAX_SPLIT} times, so drawn again at each use "
+                "(gradient of that use below); the total is on its own wire"
+            )
         if lines and caption_node:
             w.node("caption", label=text_lines_label(lines), shape="plain")
         elif lines:
@@ -222,11 +240,12 @@ class Picture:
                     w.edge(feeds.pop((id(node), k)), nid)
             else:
                 label = node.label or ""
-                w.node(nid, label=label, shape="plaintext", margin="0.02", width="0", height="0")
+                w.node(nid, label=label, **TIGHT)
             # The node's output wire: value above, gradient (total) below.
             above = []
-            if node.parents and node.label:
-                above.append(cell(node.label, GREY, 10, italic=True))
+            tag = self.shared.get(id(node))
+            if node.parents and (node.label or tag):
+                above.append(cell(tag or node.label, GREY, 10, italic=True))
             above += self.value_text(node)
             grad, known = grad_of(node)
             below = self.grad_text(node, grad, known)
@@ -245,8 +264,13 @@ class Picture:
                 gate, k = users[0]
                 feeds[(id(gate), k)] = f"w{i}:{out}"
             elif len(users) > 1:
-                # A branch: split at a dot, each branch carrying the gradient that came back.
-                w.node(f"b{i}", shape="point", width="0.06")
+                # A branch: split at a dot, each branch carrying the gradient that came back;
+                # a node used many times ends at a note and is named again at each use.
+                if tag is None:
+                    w.node(f"b{i}", shape="point", width="0.06")
+                else:
+                    note = cell(f"used {len(users)} times", GREY, 9, italic=True)
+                    w.node(f"b{i}", label=f"<{note}>", **TIGHT)
                 w.edge(f"w{i}:{out}", f"b{i}", arrowhead="none")
                 for j, (gate, k) in enumerate(users):
                     bgrad, bknown = branch_of(node, gate, k)
@@ -256,7 +280,12 @@ class Picture:
                     b_above = self.value_text(node)
                     bid = f"w{i}_{j}"
                     w.node(bid, label=wire_label(b_above, b_below, self.vertical), shape="plain")
-                    w.edge(f"b{i}", f"{bid}:{into}", arrowhead="none")
+                    if tag is None:
+                        w.edge(f"b{i}", f"{bid}:{into}", arrowhead="none")
+                    else:
+                        ref = cell(tag, GREY if node.parents else "black", 12, italic=True)
+                        w.node(f"r{i}_{j}", label=f"<{ref}>", **TIGHT)
+                        w.edge(f"r{i}_{j}", f"{bid}:{into}", arrowhead="none")
                     feeds[(id(gate), k)] = f"{bid}:{out}"
         return w
 

@@ -12,13 +12,18 @@ prints the program.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from fuzz_support import Draws, chunk_seeds
 from gradtrace import Tensor
 
 SEEDS, CHUNKS = 500, 20
-TOLERANCES = {np.float64: (1e-9, 1e-12), np.float32: (2e-4, 2e-5)}  # (rtol, atol)
+# (rtol, atol): float32 at torch.testing's defaults for it; the largest difference measured
+# over all seeds is 2.4e-7 (two float32 steps) in float32 and 1.8e-15 in float64, relative to
+# max(|torch|, 1)
+TOLERANCES = {np.float64: (1e-9, 1e-12), np.float32: (1.3e-6, 1e-5)}
 LIMIT = 1e3  # no intermediate element larger than this
 MARGIN = 1e-4  # relu inputs and max candidates stay this far from a tie (float32 included)
 NUMBERS = (2, -1, 0.5, 3.0, -2.5, 1)
@@ -507,16 +512,16 @@ def torch_replay(program: Program, torch) -> list:
 
 def check_against_torch(program: Program, torch) -> None:
     """Backward from the last node with a random upstream gradient, in both engines; the
-    value, its dtype, and every leaf's gradient (None-ness, shape, dtype, numbers) agree."""
+    value, its dtype, and every leaf's gradient (None-ness, shape, dtype, numbers) agree.
+    The test adds the program to any failure."""
     rtol, atol = TOLERANCES[program.dtype]
-    where = f"\n{program}"
     ours = program.nodes[-1]
     ref_nodes = torch_replay(program, torch)
     ref = ref_nodes[-1]
-    assert ours.dtype == program.dtype, f"result is {ours.dtype}, not {program.dtype}{where}"
-    assert ours.shape == tuple(ref.shape), f"shape {ours.shape} != torch {tuple(ref.shape)}{where}"
-    _assert_close(ours.data, ref.detach().numpy(), rtol, atol, f"value{where}")
-    assert ours.requires_grad == ref.requires_grad, f"requires_grad differs{where}"
+    assert ours.dtype == program.dtype, f"result is {ours.dtype}, not {program.dtype}"
+    assert ours.shape == tuple(ref.shape), f"shape {ours.shape} != torch {tuple(ref.shape)}"
+    _assert_close(ours.data, ref.detach().numpy(), rtol, atol, "the value")
+    assert ours.requires_grad == ref.requires_grad, "requires_grad differs"
     if not ours.requires_grad:
         return
     upstream = np.random.default_rng([program.seed, 1]).normal(size=ours.shape)
@@ -530,11 +535,11 @@ def check_against_torch(program: Program, torch) -> None:
             continue
         name = f"t{i}.grad"
         assert mine.grad is not None and theirs.grad is not None, (
-            f"{name} is {mine.grad} here and {theirs.grad} in torch{where}"
+            f"{name} is {mine.grad} here and {theirs.grad} in torch"
         )
-        assert mine.grad.dtype == mine.dtype, f"{name} is {mine.grad.dtype}{where}"
-        assert mine.grad.shape == mine.shape, f"{name} has shape {mine.grad.shape}{where}"
-        _assert_close(mine.grad, theirs.grad.numpy(), rtol, atol, f"{name}{where}")
+        assert mine.grad.dtype == mine.dtype, f"{name} is {mine.grad.dtype}"
+        assert mine.grad.shape == mine.shape, f"{name} has shape {mine.grad.shape}"
+        _assert_close(mine.grad, theirs.grad.numpy(), rtol, atol, name)
 
 
 def _assert_close(mine: np.ndarray, theirs: np.ndarray, rtol: float, atol: float, what: str):
@@ -543,10 +548,13 @@ def _assert_close(mine: np.ndarray, theirs: np.ndarray, rtol: float, atol: float
         np.testing.assert_allclose(mine, theirs, rtol, atol, err_msg=what)
 
 
+built = functools.cache(Program)  # each seed's program, built once for all the tests here
+
+
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 def test_random_tensor_graphs_match_torch(torch, chunk):
     for seed in chunk_seeds(chunk, SEEDS, CHUNKS):
-        program = Program(seed)
+        program = built(seed)
         try:
             check_against_torch(program, torch)
         except Exception as error:  # an engine error, not only a mismatch, shows its program
@@ -555,7 +563,7 @@ def test_random_tensor_graphs_match_torch(torch, chunk):
 
 
 def test_the_fuzz_draws_every_gate_and_both_dtypes():
-    programs = [Program(seed) for seed in range(SEEDS)]
+    programs = [built(seed) for seed in range(SEEDS)]
     assert {kind for p in programs for kind, _, _ in p.steps} == {"leaf", *GATES}
     assert {p.dtype for p in programs} == {np.float32, np.float64}
 

@@ -1,31 +1,41 @@
-"""Differential fuzz: 1000 seeded random Value graphs against PyTorch float64.
+"""Differential fuzz: 1200 seeded random Value graphs against PyTorch float64.
 
 Each graph is a random program over every Value gate (shared subexpressions, `a + a`, plain
 numbers on either side, number exponents, vsum, linear). Its root value and the gradient of
 every leaf must agree with torch to rtol 1e-9. Inputs are domain-safe (log of positives, no
 division by numbers near zero, no max ties between different nodes, no relu near its kink), so
-a mismatch is a bug, not a convention. A failure names its seed and prints the program.
+a mismatch is a bug, not a convention. About one graph in eight has a NaN or infinite leaf;
+those are compared on their value (NaN and infinities propagate as in torch), the other 1000
+or more on every gradient too. A failure names its seed and prints the program.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import pytest
 from fuzz_support import Draws, chunk_seeds
 from gradtrace import Value, linear, vsum
 
-SEEDS, CHUNKS = 1000, 20
+SEEDS, CHUNKS = 1200, 20
 RTOL, ATOL = 1e-9, 1e-12
 LIMIT = 1e4  # no intermediate value larger than this, so rtol 1e-9 stays meaningful
 MARGIN = 1e-6  # relu and max inputs stay this far from their kink unless bitwise exact
+
+# Known engine bugs (issue 12): constructs the generator makes but the fuzz leaves out until
+# they are fixed. Each names the xfail test below that pins it down; the fixer removes both.
+KNOWN_BROKEN = {
+    "relu or max of NaN": "test_relu_of_nan_is_nan, test_max_of_nan_is_nan",
+    "vsum of opposite infinities": "test_vsum_of_opposite_infinities_is_nan",
+}
 
 NUMBERS = (0, 1, 2, -1, 0.5, -2.5, 3.0)  # plain numbers on one side of a gate (ints and floats)
 EXPONENTS = (0, 1, 2, 3, -1, -2, 0.5, 1.5, -0.5, 2.5, 0.0, 2.0, 3.7)
 
 
 # ---------------------------------------------------------------------- the gates
-# name: (number of Value operands, takes a number, text, gradtrace rule, torch rule).
+# name: (number of Value operands (None: drawn), takes a number, text, rule).
 # A rule is f(args, c, lib) where lib is None for gradtrace and the torch module for torch.
 def _max(args, c, lib):
     return args[0].max(args[1]) if lib is None else lib.maximum(args[0], args[1])
@@ -114,9 +124,14 @@ class Program:
             values = [self.nodes[i].data for i in operands]
             if not _safe(name, operands, values, c, self.exact):
                 continue
-            out = GATES[name][3]([self.nodes[i] for i in operands], c, None)
-            if not abs(out.data) <= LIMIT:
-                continue
+            try:
+                out = GATES[name][3]([self.nodes[i] for i in operands], c, None)
+            except Exception as error:  # a gate that fails on a valid input is a bug too
+                step = f"v{len(self.nodes)} = {self._text(name, operands, c)}"
+                error.add_note(f"{self}\n    {step}  # fails here")
+                raise
+            if abs(out.data) > LIMIT and all(map(math.isfinite, values)):
+                continue  # large or overflowing: only an infinite input may make infinities
             self.exact.append(name == "relu" and out.data == 0.0
                               or name == "max_number" and out.data == float(c))  # fmt: skip
             self.nodes.append(out)
@@ -176,13 +191,16 @@ class Program:
 
 
 def _leaf_value(rng: Draws) -> float:
-    """Mostly uniform in [-2, 2]; sometimes exactly 0, a small integer, or tiny."""
+    """Mostly uniform in [-2, 2]; sometimes exactly 0, a small integer, tiny, or (rarely)
+    NaN or an infinity, which must propagate as in torch."""
     kind = rng.random()
-    if kind < 0.08:
+    if kind < 0.05:
+        return rng.choice((math.nan, math.inf, -math.inf))
+    if kind < 0.11:
         return 0.0
-    if kind < 0.16:
+    if kind < 0.18:
         return float(rng.integer(-3, 4))
-    if kind < 0.2:
+    if kind < 0.22:
         return rng.uniform(-1e-3, 1e-3)
     return rng.uniform(-2, 2)
 
@@ -192,9 +210,16 @@ def _number(rng: Draws) -> int | float:
 
 
 def _safe(name: str, operands: tuple[int, ...], xs: list[float], c: object, exact) -> bool:
-    """Is this step inside every gate's domain, and away from kinks where engines may
-    legitimately differ (ties in max, relu at 0 unless the 0 is bitwise exact)?"""
+    """Is this step inside every gate's domain, away from kinks where engines may
+    legitimately differ (ties in max, relu at 0 unless the 0 is bitwise exact), and not a
+    known engine bug? NaN is outside log's domain (the log gate raises on it)."""
     x = xs[0] if xs else 0.0
+    if name in ("relu", "max", "max_number") and math.isnan(x):
+        return "relu or max of NaN" not in KNOWN_BROKEN
+    if name == "max" and math.isnan(xs[1]):  # torch gives both inputs the gradient: a
+        return False  # convention at an undefined point, not compared
+    if name == "vsum" and "vsum of opposite infinities" in KNOWN_BROKEN:
+        return not {math.inf, -math.inf} <= set(xs)
     if name == "div" or name == "reciprocal" or name == "rtruediv":
         return abs(xs[-1]) > 0.1
     if name == "div_number":
@@ -218,33 +243,50 @@ def _safe(name: str, operands: tuple[int, ...], xs: list[float], c: object, exac
 
 # ---------------------------------------------------------------------- the comparison
 def check_against_torch(program: Program, torch) -> None:
-    """Backward through the program in both engines; root and every leaf gradient agree."""
+    """Backward through the program in both engines; root and every leaf gradient agree.
+    The test adds the program to any failure."""
     root = program.nodes[-1]
     root.backward()
     leaves, ref = program.torch_replay(torch)
     if ref.requires_grad:  # a root made of numbers alone (vsum([2])) depends on no leaf
         ref.backward()
-    where = f"\n{program}"
-    assert math.isclose(root.data, ref.item(), rel_tol=RTOL, abs_tol=ATOL), (
-        f"root value {root.data!r} != torch {ref.item()!r}{where}"
-    )
+    assert _close(root.data, ref.item()), f"root value {root.data!r} != torch {ref.item()!r}"
+    if not all(map(math.isfinite, program.leaves)):
+        # A NaN or an infinity must propagate to the value as in torch; the gradients are not
+        # compared: where a local gradient is 0 and the upstream one infinite or NaN, torch's
+        # masking gates (relu, max) give 0 and this engine 0 * inf = NaN (reported on issue
+        # 12 as a difference of convention, not a wrong derivative).
+        return
     for i, (mine, theirs) in enumerate(zip(program.nodes, leaves, strict=False)):
         expected = 0.0 if theirs.grad is None else theirs.grad.item()
-        assert math.isclose(mine.grad, expected, rel_tol=RTOL, abs_tol=ATOL), (
-            f"x{i}.grad {mine.grad!r} != torch {expected!r}{where}"
-        )
+        assert _close(mine.grad, expected), f"x{i}.grad {mine.grad!r} != torch {expected!r}"
+
+
+def _close(mine: float, theirs: float) -> bool:
+    """Equal to RTOL, or both NaN."""
+    if math.isnan(theirs):
+        return math.isnan(mine)
+    return math.isclose(mine, theirs, rel_tol=RTOL, abs_tol=ATOL)
+
+
+built = functools.cache(Program)  # each seed's program, built once for all the tests here
 
 
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 def test_random_value_graphs_match_torch(torch, chunk):
     for seed in chunk_seeds(chunk, SEEDS, CHUNKS):
-        check_against_torch(Program(seed), torch)
+        program = built(seed)
+        try:
+            check_against_torch(program, torch)
+        except Exception as error:  # an engine error, not only a mismatch, shows its program
+            error.add_note(str(program))
+            raise
 
 
 def test_the_fuzz_uses_every_gate_and_every_exponent():
     """The seeds draw every gate of the table, every exponent, and the same node on both
     sides of each binary gate (`a + a`)."""
-    steps = [step for seed in range(SEEDS) for step in Program(seed).steps]
+    steps = [step for seed in range(SEEDS) for step in built(seed).steps]
     assert {name for name, _, _ in steps} == set(GATES)
     assert {repr(c) for name, _, c in steps if name == "pow"} == set(map(repr, EXPONENTS))
     assert {name for name, ops, _ in steps if len(ops) == 2 and ops[0] == ops[1]} >= {
@@ -273,3 +315,23 @@ def test_relu_of_nan_is_nan():
 def test_max_of_nan_is_nan(other):
     other = Value(1.0) if other == "value" else other
     assert math.isnan(Value(math.nan).max(other).data)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 12: vsum([inf, -inf]) raises fsum's bare "
+                   "'ValueError: -inf + inf in fsum' (the add gate and torch: nan)")  # fmt: skip
+def test_vsum_of_opposite_infinities_is_nan():
+    assert math.isnan(vsum([Value(math.inf), Value(-math.inf)]).data)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 12: vsum([1e308, 1e308]) raises fsum's bare "
+                   "'OverflowError: intermediate overflow in fsum' (add gate: inf)")  # fmt: skip
+def test_vsum_that_overflows_is_infinite():
+    assert vsum([Value(1e308), Value(1e308)]).data == math.inf
+
+
+@pytest.mark.xfail(strict=True, reason="issue 12: Value(nan) ** 0 has gradient nan "
+                   "(0 * nan ** -1); torch: 0, as x ** 0 is constant")  # fmt: skip
+def test_nan_to_the_power_0_has_gradient_0():
+    x = Value(math.nan)
+    (x**0).backward()
+    assert x.grad == 0.0

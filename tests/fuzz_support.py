@@ -1,4 +1,4 @@
-"""What the two differential fuzz files share: cheap seeded draws and seed chunks.
+"""What the two differential fuzz files share: cheap seeded draws, and chunks of seeds.
 
 A numpy Generator call costs microseconds, a fuzz graph needs a hundred draws, so `Draws`
 takes its numbers from one seeded block of uniforms, drawn once per graph."""
@@ -38,7 +38,14 @@ class Draws:
         return self._rng.normal(size=shape)
 
 
-def chunk_seeds(chunk: int, seeds: int, chunks: int) -> range:
-    """The seeds one parametrized test runs: chunk k of `chunks` equal parts of range(seeds)."""
+def check_chunk(chunk: int, seeds: int, chunks: int, build, check) -> None:
+    """Build and check the programs of chunk k of `chunks` equal parts of range(seeds). Any
+    failure, a mismatch or an engine error, carries the program that caused it."""
     per_chunk = seeds // chunks
-    return range(chunk * per_chunk, (chunk + 1) * per_chunk)
+    for seed in range(chunk * per_chunk, (chunk + 1) * per_chunk):
+        program = build(seed)
+        try:
+            check(program)
+        except Exception as error:
+            error.add_note(str(program))
+            raise

@@ -16,7 +16,7 @@ import functools
 
 import numpy as np
 import pytest
-from fuzz_support import Draws, chunk_seeds
+from fuzz_support import Draws, check_chunk
 from gradtrace import Tensor
 
 SEEDS, CHUNKS = 500, 20
@@ -553,13 +553,7 @@ built = functools.cache(Program)  # each seed's program, built once for all the 
 
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 def test_random_tensor_graphs_match_torch(torch, chunk):
-    for seed in chunk_seeds(chunk, SEEDS, CHUNKS):
-        program = built(seed)
-        try:
-            check_against_torch(program, torch)
-        except Exception as error:  # an engine error, not only a mismatch, shows its program
-            error.add_note(str(program))
-            raise
+    check_chunk(chunk, SEEDS, CHUNKS, built, lambda program: check_against_torch(program, torch))
 
 
 def test_the_fuzz_draws_every_gate_and_both_dtypes():

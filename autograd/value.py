@@ -132,9 +132,10 @@ class Value:
         return _node(s, "sigmoid", (self,), (s * (1.0 - s),))
 
     def relu(self) -> Value:
-        """relu gate: f = max(0, x); df/dx = 1 if x > 0 else 0 (so relu'(0) = 0)."""
+        """relu gate: f = max(0, x); df/dx = 1 if x > 0 else 0 (so relu'(0) = 0). NaN passes
+        through with gradient 1, as in PyTorch (and the Tensor engine's value)."""
         x = self.data
-        if x > 0:
+        if x > 0 or x != x:
             return _node(x, "relu", (self,), _ONE)
         return _node(0.0, "relu", (self,), _ZERO)
 

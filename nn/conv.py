@@ -22,7 +22,7 @@ from gradtrace.conv_gates import avg_pool2d, conv2d, max_pool2d, pair
 
 from . import init as nn_init
 from .layers import Flatten
-from .module import Module
+from .module import Module, check_count, parameter_dtype
 
 __all__ = ["AvgPool2d", "Conv2d", "Flatten", "MaxPool2d"]
 
@@ -33,7 +33,8 @@ class Conv2d(Module):
 
     weight has shape (out_channels, in_channels, kh, kw) and bias (out_channels,), as in
     PyTorch, and so is the default initialisation: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for
-    both, with fan_in = in_channels * kh * kw (kaiming_uniform_ with a = sqrt(5))."""
+    both, with fan_in = in_channels * kh * kw (kaiming_uniform_ with a = sqrt(5)). `dtype`
+    (float64 or float32) is the parameters' dtype, like torch's factory argument."""
 
     def __init__(
         self,
@@ -46,21 +47,22 @@ class Conv2d(Module):
         *,
         rng: np.random.Generator | None = None,
         seed: int | None = None,
+        dtype: Any = np.float64,
     ) -> None:
         super().__init__()
-        for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if not (isinstance(n, int) and n >= 1):
-                raise ValueError(f"Conv2d: {name} must be a positive int, got {n!r}")
+        in_channels = check_count("in_channels", in_channels, who="Conv2d")
+        out_channels = check_count("out_channels", out_channels, who="Conv2d")
+        dtype = parameter_dtype(dtype, "Conv2d")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d")
         self.stride = pair(stride, "stride", "Conv2d")
         self.padding = pair(padding, "padding", "Conv2d", low=0)
         rng = nn_init.make_rng(rng, seed)
         shape = (out_channels, in_channels, *self.kernel_size)
-        self.weight = Tensor(np.zeros(shape), True, "weight")
+        self.weight = Tensor(np.zeros(shape, dtype), True, "weight")
         nn_init.kaiming_uniform_(self.weight, a=math.sqrt(5.0), rng=rng)
         if bias:
-            self.bias = Tensor(np.zeros(out_channels), True, "bias")
+            self.bias = Tensor(np.zeros(out_channels, dtype), True, "bias")
             bound = 1.0 / math.sqrt(in_channels * math.prod(self.kernel_size))
             nn_init.uniform_(self.bias, -bound, bound, rng=rng)
         else:

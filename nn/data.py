@@ -20,6 +20,7 @@ from numbers import Integral, Real
 import numpy as np
 
 from .init import Seed, make_rng
+from .module import check_count
 
 __all__ = [
     "batches",
@@ -38,7 +39,7 @@ def make_moons(n_samples: int = 100, noise: float = 0.1, seed: Seed = None):
 
     Class 0 is the upper moon (cos t, sin t), class 1 the lower one (1 - cos t, 0.5 - sin t),
     t in [0, pi], plus Gaussian noise of standard deviation `noise`; rows are shuffled."""
-    n_samples = _check_count("n_samples", n_samples, minimum=2)
+    n_samples = check_count("n_samples", n_samples, minimum=2)
     noise = _check_nonnegative("noise", noise)
     rng = make_rng(seed=seed)
     n_upper = n_samples // 2
@@ -69,12 +70,12 @@ def make_blobs(
     `centers` is a number of centers (drawn uniformly from `center_box`) or an array of shape
     (num_classes, n_features). Samples are shared out evenly, the first classes taking any
     remainder; rows are shuffled."""
-    n_samples = _check_count("n_samples", n_samples)
+    n_samples = check_count("n_samples", n_samples)
     cluster_std = _check_nonnegative("cluster_std", cluster_std)
     rng = make_rng(seed=seed)
     if isinstance(centers, Integral) and not isinstance(centers, bool):
-        k = _check_count("centers", centers)
-        n_features = _check_count("n_features", n_features)
+        k = check_count("centers", centers)
+        n_features = check_count("n_features", n_features)
         low, high = center_box
         if not low < high:
             raise ValueError(f"center_box: need low < high, got {center_box!r}")
@@ -103,8 +104,8 @@ def make_spiral(n_samples: int = 300, num_classes: int = 3, noise: float = 0.2, 
 
     Arm j has radius r in [0, 1] and angle t in [4j, 4(j+1)] plus Gaussian noise of standard
     deviation `noise` on the angle; the point is r * (sin t, cos t)."""
-    n_samples = _check_count("n_samples", n_samples)
-    num_classes = _check_count("num_classes", num_classes)
+    n_samples = check_count("n_samples", n_samples)
+    num_classes = check_count("num_classes", num_classes)
     noise = _check_nonnegative("noise", noise)
     rng = make_rng(seed=seed)
     parts = []
@@ -177,7 +178,7 @@ def batches(
     The last batch may be shorter unless `drop_last`. With `shuffle`, rows come in a fresh
     random order drawn from `seed` (pass one Generator to get a new order every epoch)."""
     X, y = _check_xy(X, y)
-    batch_size = _check_count("batch_size", batch_size)
+    batch_size = check_count("batch_size", batch_size)
     n = len(X)
     order = make_rng(seed=seed).permutation(n) if shuffle else np.arange(n)
     stop = n - n % batch_size if drop_last else n
@@ -193,7 +194,7 @@ def one_hot(y, num_classes: int | None = None) -> np.ndarray:
     y = _check_labels("y", y)
     if num_classes is None:
         num_classes = int(y.max()) + 1 if y.size else 0
-    num_classes = _check_count("num_classes", num_classes, minimum=0)
+    num_classes = check_count("num_classes", num_classes, minimum=0)
     if y.size and y.max() >= num_classes:
         raise ValueError(
             f"y: class index {int(y.max())} is outside [0, {num_classes}) for "
@@ -237,12 +238,6 @@ def _test_count(test_size: float | int, n: int) -> int:
     raise ValueError(
         f"test_size: expected a fraction in (0, 1) or a count in [1, {n - 1}], got {test_size!r}"
     )
-
-
-def _check_count(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _check_nonnegative(name: str, value) -> float:

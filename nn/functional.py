@@ -12,6 +12,10 @@ on a Tensor. The few operations NumPy cannot do on Values (exp, log, relu, sums,
 through `_Ops` below, the one place that knows which engine it is working with. Each loss
 formula is then written once, in the section "the loss formulas".
 
+A float32 input stays float32: numeric targets and the constants a formula makes take the
+input's dtype (PyTorch would promote a float64 target to float64; the lecture's targets are
+exact 0/1/-1 labels, so nothing is lost).
+
 Losses take `reduction="mean" | "sum" | "none"` (default "mean", as in PyTorch): the mean or
 sum of the per-element (per-sample, for cross-entropy) losses, or all of them unreduced.
 Everything is stable for logits of +-1000: log-softmax and softplus subtract the maximum
@@ -20,13 +24,14 @@ first (log-sum-exp), and `binary_cross_entropy` clamps its logs at -100 as PyTor
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import gradtrace
 import numpy as np
 from gradtrace import Value, vsum
+from gradtrace.tensor import TensorGate
 from gradtrace.tensor_gates import check_reduction, class_index
+from gradtrace.value import _node as value_node  # until issue 13's gradtrace.gate is public
 
 __all__ = [
     "binary_cross_entropy",
@@ -45,7 +50,8 @@ __all__ = [
 ]
 
 _LOG_FLOOR = -100.0  # PyTorch clamps log(p) in binary_cross_entropy at -100
-_P_FLOOR = math.exp(_LOG_FLOOR)
+# and divides its gradient by max(p (1 - p), EPSILON), EPSILON = 1e-12 as a float32 in its kernel
+_BCE_EPS = float(np.float32(1e-12))
 
 
 # ================================================================= the two engines, one place
@@ -60,9 +66,14 @@ class _Ops:
     `wrap` turns the user's input into the working form (a Tensor, or an object array of
     Values), `unwrap` turns a result back into the user's kind."""
 
-    def __init__(self, tensor: bool, scalar: bool = False):
+    def __init__(self, tensor: bool, scalar: bool = False, dtype=np.float64):
         self.tensor = tensor
         self.scalar = scalar  # the user passed one Value: give one Value back
+        self.dtype = np.dtype(dtype)  # float32 input stays float32: constants are made in it
+
+    def const(self, numbers) -> np.ndarray:
+        """Numbers a formula uses as a constant, in the input's float dtype."""
+        return np.asarray(numbers, dtype=self.dtype)
 
     # -- elementwise gates: Tensor methods, or the same Value method on every element
     def exp(self, x):
@@ -80,12 +91,20 @@ class _Ops:
     def tanh(self, x):
         return x.tanh() if self.tensor else _each(x, Value.tanh)
 
-    def clamp_min(self, x, low: float):
-        """max(x, low) elementwise; no gradient where the floor is taken."""
-        if not self.tensor:
-            return _each(x, lambda v: v.max(low))
-        keep = x.data >= low
-        return x * keep.astype(np.float64) + np.where(keep, 0.0, low)
+    def binary_cross_entropy(self, p, t):
+        """PyTorch's BCE rule as one gate per element (a Tensor gate, or one Value node each):
+        see _bce_numbers."""
+        if self.tensor:
+            return _BCE_GATE(p, t)
+        out = np.empty(p.shape, dtype=object)
+        for idx, v in np.ndenumerate(p):
+            target = t[idx]
+            loss, dp, dt = (float(n) for n in _bce_numbers(v.data, _numbers(target)[()]))
+            if isinstance(target, Value):  # the engine's node maker, with the local gradients
+                out[idx] = value_node(loss, "bce", (v, target), (dp, dt))
+            else:
+                out[idx] = value_node(loss, "bce", (v,), (dp,))
+        return out
 
     # -- reductions: Tensor methods, or one n-ary "+" gate (vsum) per reduced slice
     def sum(self, x, axis=None, keepdims=False):
@@ -133,11 +152,12 @@ def _engine(x, name: str = "input") -> tuple[_Ops, Any]:
     """The one dispatch: which engine `x` belongs to, and `x` in that engine's working form."""
     tensor_type = _tensor_type()
     if tensor_type is not None and isinstance(x, tensor_type):
-        return _Ops(tensor=True), x
+        return _Ops(tensor=True, dtype=x.data.dtype), x
     if isinstance(x, np.ndarray) and x.dtype != object:
         if tensor_type is None:
             raise TypeError(f"{name}: NumPy arrays need gradtrace.Tensor, which is not available")
-        return _Ops(tensor=True), tensor_type(np.asarray(x, dtype=np.float64))
+        dtype = np.float32 if x.dtype == np.float32 else np.float64
+        return _Ops(tensor=True, dtype=dtype), tensor_type(np.asarray(x, dtype=dtype))
     if isinstance(x, (Value, int, float)) and not isinstance(x, bool):
         return _Ops(tensor=False, scalar=True), _values([x], name)
     if isinstance(x, (list, tuple)):
@@ -196,7 +216,7 @@ def _target(ops: _Ops, target, name: str = "target"):
                 raise TypeError(f"{name}: Values cannot be the target of a Tensor input")
             return _values(target, name)
     try:
-        return np.asarray(target, dtype=np.float64)
+        return ops.const(target)  # numbers: a constant in the input's dtype
     except (TypeError, ValueError):
         raise ValueError(f"{name}: expected numbers of a regular shape, got {target!r}") from None
 
@@ -242,7 +262,7 @@ def leaky_relu(x, negative_slope: float = 0.01):
     One mul gate by a constant picked from the forward value, so the gradient at 0 is
     `negative_slope`, as in PyTorch."""
     ops, x = _engine(x)
-    return ops.unwrap(x * np.where(_numbers(x) > 0, 1.0, float(negative_slope)))
+    return ops.unwrap(x * ops.const(np.where(_numbers(x) > 0, 1.0, float(negative_slope))))
 
 
 def softmax(x, axis: int = -1):
@@ -276,25 +296,49 @@ def l1_loss(input, target, reduction: str = "mean"):
 
     def formula(ops, x, t):
         d = x - t
-        return d * np.sign(_numbers(d))
+        return d * ops.const(np.sign(_numbers(d)))
 
     return _elementwise(formula, input, target, reduction)
 
 
 def binary_cross_entropy(input, target, reduction: str = "mean"):
-    """BCE on probabilities p: -(t log p + (1 - t) log(1 - p)) per element.
-
-    Each log is clamped at -100, as PyTorch does, so p = 0 or 1 gives a finite loss (100 per
-    wrong certain answer) and a finite gradient. Prefer `binary_cross_entropy_with_logits`."""
+    """BCE on probabilities p: -(t log p + (1 - t) log(1 - p)) per element, one "bce" gate
+    per element with PyTorch's rule at the edges (see `_bce_numbers`): each log clamped at
+    -100, so p = 0 or 1 gives a finite loss (100 per wrong certain answer), and the gradient
+    (p - t) / max(p (1 - p), 1e-12), so a certain wrong answer (p = 0, t = 1) still pulls
+    hard (-1e12 per element), never 0. Prefer `binary_cross_entropy_with_logits`."""
 
     def formula(ops, p, t):
         _check_range(_numbers(p), 0.0, 1.0, "input", "probabilities")
         _check_range(_numbers(t), 0.0, 1.0, "target", "probabilities")
-        log_p = ops.log(ops.clamp_min(p, _P_FLOOR))
-        log_not_p = ops.log(ops.clamp_min(1.0 - p, _P_FLOOR))
-        return -(log_p * t + log_not_p * (1.0 - t))
+        return ops.binary_cross_entropy(p, t)
 
     return _elementwise(formula, input, target, reduction)
+
+
+def _bce_numbers(p, t):
+    """PyTorch's binary_cross_entropy, elementwise on numbers: the loss
+    -(t max(log p, -100) + (1 - t) max(log(1 - p), -100)), its gradient with respect to p,
+    (p - t) / max(p (1 - p), 1e-12), and with respect to t, log(1 - p) - log p (unclamped,
+    as torch: infinite at p = 0 or 1). The gradient in p is torch's formula, not the
+    derivative of the clamped loss, which is 0 where a clamp is taken: the worst place to
+    stop learning."""
+    with np.errstate(divide="ignore"):
+        log_p, log_not_p = np.log(p), np.log1p(-p)
+    loss = -(t * np.maximum(log_p, _LOG_FLOOR) + (1 - t) * np.maximum(log_not_p, _LOG_FLOOR))
+    return loss, (p - t) / np.maximum(p * (1 - p), _BCE_EPS), log_not_p - log_p
+
+
+def _bce_forward(p, t):
+    loss, dp, dt = _bce_numbers(p, t)
+    return loss, {"dp": dp, "dt": dt}  # saved for the VJP
+
+
+def _bce_vjp(g, out, p, t, dp, dt):
+    return g * dp, g * dt
+
+
+_BCE_GATE = TensorGate("bce", _bce_forward, _bce_vjp)
 
 
 def binary_cross_entropy_with_logits(input, target, reduction: str = "mean"):
@@ -348,7 +392,7 @@ def cross_entropy(input, target, reduction: str = "mean"):
     if np.shape(t) == shape:  # one-hot or probability rows
         losses = -ops.sum(ops.log_softmax(z) * t, axis=-1)
     elif np.shape(t) == shape[:-1] or (ops.scalar and np.shape(t) == ()):
-        rows = _class_indices(t, shape, "cross_entropy")
+        rows = _class_indices(t, target, shape, "cross_entropy")
         if ops.tensor:  # one fused gate: log-softmax, pick, reduce; its VJP is softmax - onehot
             return gradtrace.cross_entropy(z, rows[-1], reduction)
         losses = -_pick(ops.log_softmax(z), rows)
@@ -391,13 +435,13 @@ def hinge_loss(input, target, reduction: str = "mean", margin: float = 1.0):
             f"target: shape {np.shape(t)} fits neither binary labels {shape} nor class "
             f"indices {shape[:-1]} for input of shape {shape}"
         )
-    rows = _class_indices(t, shape, "hinge_loss")
+    rows = _class_indices(t, target, shape, "hinge_loss")
     correct = _pick(s, rows)
     if ops.tensor:
         correct = correct.reshape(*correct.shape, 1)
     else:
         correct = np.expand_dims(np.asarray(correct, dtype=object), -1)
-    others = 1.0 - _one_hot_mask(rows, shape)  # the j != y terms
+    others = ops.const(1.0 - _one_hot_mask(rows, shape))  # the j != y terms
     losses = ops.sum(ops.relu(s - correct + margin) * others, axis=-1)
     return _reduce_rows(ops, losses, reduction)
 
@@ -416,16 +460,19 @@ def _elementwise(formula, input, target, reduction: str):
 def _softplus(ops: _Ops, x):
     """softplus(x) = log(1 + e**x) = m + log(e**-m + e**(x - m)) with m = max(x, 0) a
     constant: no overflow, and the gradient e**(x-m) / (e**-m + e**(x-m)) = sigmoid(x)."""
-    m = np.maximum(_numbers(x), 0.0)
+    m = ops.const(np.maximum(_numbers(x), 0.0))
     return ops.log(ops.exp(x - m) + np.exp(-m)) + m
 
 
 # ================================================================= helpers for class targets
-def _class_indices(t, shape: tuple, who: str) -> tuple:
+def _class_indices(t, target, shape: tuple, who: str) -> tuple:
     """Class indices as the index tuple picking one entry per row, checked by the engine's
     one check (`class_index`). Whole numbers in a float array or in Values are accepted as
     indices here (a list of Values has no integer dtype)."""
-    arr = np.asarray(_numbers(t) if isinstance(t, np.ndarray) and t.dtype == object else t)
+    if isinstance(t, np.ndarray) and t.dtype == object:  # Values
+        arr = _numbers(t)
+    else:  # the user's numbers, not their float copy: integer indices stay integers
+        arr = np.asarray(getattr(target, "data", target))
     if arr.dtype.kind == "f" and np.all(arr == np.round(arr)):
         arr = arr.astype(np.int64)
     return class_index(arr, shape, who)

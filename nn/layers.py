@@ -19,7 +19,7 @@ from gradtrace.tensor import as_tensor
 
 from . import functional as F
 from . import init as nn_init
-from .module import Module, ModuleList
+from .module import Module, ModuleList, check_count, parameter_dtype
 
 INITS = ("pytorch", "kaiming_uniform", "kaiming_normal", "xavier_uniform", "xavier_normal")
 
@@ -31,7 +31,9 @@ class Linear(Module):
     `init` names the initialisation: "pytorch" (the default, PyTorch's own: kaiming_uniform_
     with a = sqrt(5) for the weight, which is U(-1/sqrt(in), 1/sqrt(in)), and the same range
     for the bias), or "kaiming_uniform" / "kaiming_normal" (for ReLU, He et al.) or
-    "xavier_uniform" / "xavier_normal" (for tanh/sigmoid, Glorot & Bengio), with zero biases."""
+    "xavier_uniform" / "xavier_normal" (for tanh/sigmoid, Glorot & Bengio), with zero biases.
+    `dtype` (float64 or float32) is the parameters' dtype, like torch's factory argument
+    (the weights are drawn in float64 and rounded)."""
 
     def __init__(
         self,
@@ -42,16 +44,17 @@ class Linear(Module):
         init: str = "pytorch",
         rng: np.random.Generator | None = None,
         seed: int | None = None,
+        dtype: Any = np.float64,
     ) -> None:
         super().__init__()
-        for name, n in (("in_features", in_features), ("out_features", out_features)):
-            if not (isinstance(n, int) and n >= 1):
-                raise ValueError(f"Linear: {name} must be a positive int, got {n!r}")
+        in_features = check_count("in_features", in_features, who="Linear")
+        out_features = check_count("out_features", out_features, who="Linear")
+        dtype = parameter_dtype(dtype, "Linear")
         if init not in INITS:
             raise ValueError(f"Linear: init must be one of {INITS}, got {init!r}")
         rng = nn_init.make_rng(rng, seed)
         self.in_features, self.out_features, self.init = in_features, out_features, init
-        self.weight = Tensor(np.zeros((out_features, in_features)), True, "weight")
+        self.weight = Tensor(np.zeros((out_features, in_features), dtype), True, "weight")
         if init == "pytorch":
             nn_init.kaiming_uniform_(self.weight, a=math.sqrt(5.0), rng=rng)
         elif init.startswith("kaiming"):
@@ -59,7 +62,7 @@ class Linear(Module):
         else:
             getattr(nn_init, init + "_")(self.weight, rng=rng)
         if bias:
-            self.bias = Tensor(np.zeros(out_features), True, "bias")
+            self.bias = Tensor(np.zeros(out_features, dtype), True, "bias")
             if init == "pytorch":
                 bound = 1.0 / math.sqrt(in_features)
                 nn_init.uniform_(self.bias, -bound, bound, rng=rng)
@@ -179,11 +182,12 @@ class Dropout(Module):
         self.p = float(p)
         object.__setattr__(self, "_rng", nn_init.make_rng(rng, seed))
 
-    def mask(self, shape: tuple[int, ...]) -> np.ndarray:
-        """A fresh mask: 0 for dropped units, 1 / (1 - p) for kept ones."""
+    def mask(self, shape: tuple[int, ...], dtype: Any = np.float64) -> np.ndarray:
+        """A fresh mask: 0 for dropped units, 1 / (1 - p) for kept ones, in `dtype` (the
+        input's: a float32 input stays float32, as in PyTorch)."""
         if self.p == 1.0:
-            return np.zeros(shape)
-        return (self._rng.random(shape) >= self.p) / (1.0 - self.p)
+            return np.zeros(shape, dtype)
+        return ((self._rng.random(shape) >= self.p) / (1.0 - self.p)).astype(dtype)
 
     def forward(self, x: Any) -> Any:
         if not self.training or self.p == 0.0:
@@ -194,7 +198,7 @@ class Dropout(Module):
         if isinstance(x, Value):
             return x * float(self.mask(())[()])
         x = as_tensor(x)
-        return x * self.mask(x.shape)
+        return x * self.mask(x.shape, x.data.dtype)
 
     def extra_repr(self) -> str:
         return f"p={self.p:g}"
@@ -216,8 +220,7 @@ class Maxout(Module):
         seed: int | None = None,
     ) -> None:
         super().__init__()
-        if not (isinstance(pieces, int) and pieces >= 1):
-            raise ValueError(f"Maxout: pieces must be a positive int, got {pieces!r}")
+        pieces = check_count("pieces", pieces, who="Maxout")
         self.in_features, self.out_features, self.pieces = in_features, out_features, pieces
         self.linear = Linear(
             in_features, out_features * pieces, bias, rng=nn_init.make_rng(rng, seed)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,29 @@ def parameter_array(p: Any) -> np.ndarray:
     if isinstance(p, Value):
         return np.array(p.data, dtype=np.float64)
     return p.data
+
+
+def check_count(name: str, value: Any, minimum: int = 1, who: str = "") -> int:
+    """The one check of a size or count argument (in_features, n_samples, epochs, ...): an
+    int, NumPy's included, >= minimum, and never a bool (True is not a size). Returns it as
+    an int; otherwise a ValueError naming `who` (the layer or function) and the argument."""
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
+        want = "a positive int" if minimum == 1 else f"an int >= {minimum}"
+        prefix = f"{who}: " if who else ""
+        raise ValueError(f"{prefix}{name} must be {want}, got {value!r}")
+    return int(value)
+
+
+def parameter_dtype(dtype: Any, who: str) -> np.dtype:
+    """A layer's `dtype` argument (torch's factory argument): float64 (the default) or
+    float32, the two the Tensor engine computes in."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise ValueError(f"{who}: dtype must be float64 or float32, got {dtype!r}")
+    return dt
 
 
 def zero_grad(params: Iterable[Any]) -> None:

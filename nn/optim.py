@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from numbers import Real
 from typing import Any
 
 import numpy as np
 from gradtrace import Value, no_grad, vsum
 
-from .module import Module, is_parameter, zero_grad
+from .module import Module, check_count, is_parameter, zero_grad
 
 
 # ---------------------------------------------------------------------- optimizers
@@ -38,11 +39,19 @@ class Optimizer:
         self.params = list(params)
         if not self.params:
             raise ValueError(f"{type(self).__name__}: params is empty (nothing to optimize)")
+        first: dict[int, int] = {}
         for i, p in enumerate(self.params):
             if not is_parameter(p):
                 raise TypeError(
                     f"{type(self).__name__}: params[{i}] is a {type(p).__name__}, not a Value "
                     "or a Tensor with requires_grad=True"
+                )
+            j = first.setdefault(id(p), i)
+            if j != i:  # it would be stepped twice per step (torch warns; we refuse)
+                label = f" ({p.label!r})" if getattr(p, "label", "") else ""
+                raise ValueError(
+                    f"{type(self).__name__}: params[{i}] is the same parameter as "
+                    f"params[{j}]{label}; give each parameter once"
                 )
         _check(type(self).__name__, "lr", lr, 0.0, math.inf)
         self.lr = float(lr)
@@ -145,11 +154,19 @@ class Adam(Optimizer):
 
 
 def _check(who: str, name: str, value: float, low: float, high: float, high_open=False) -> None:
-    ok = isinstance(value, (int, float, np.floating)) and not isinstance(value, bool)
-    ok = ok and low <= value and (value < high if high_open else value <= high)
+    """The one check of an optimizer setting: a real number (NumPy's too, never a bool),
+    finite, in [low, high] (or [low, high)). An infinite lr or weight decay is refused: one
+    step would turn every weight into inf or nan."""
+    ok = isinstance(value, Real) and not isinstance(value, (bool, np.bool_))
+    ok = ok and math.isfinite(value) and low <= value
+    ok = ok and (value < high if high_open else value <= high)
     if not ok:
         right = ")" if high_open else "]"
-        raise ValueError(f"{who}: {name} must be in [{low:g}, {high:g}{right}, got {value!r}")
+        if math.isfinite(high):
+            span = f"in [{low:g}, {high:g}{right}"
+        else:
+            span = f"a finite number >= {low:g}"
+        raise ValueError(f"{who}: {name} must be {span}, got {value!r}")
 
 
 # ---------------------------------------------------------------------- regularization
@@ -263,8 +280,7 @@ class StepLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
         super().__init__(optimizer)
-        if not (isinstance(step_size, int) and step_size >= 1):
-            raise ValueError(f"StepLR: step_size must be a positive int, got {step_size!r}")
+        step_size = check_count("step_size", step_size, who="StepLR")
         self.step_size, self.gamma = step_size, float(gamma)
 
     def lr_at(self, epoch: int) -> float:
@@ -288,8 +304,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
         super().__init__(optimizer)
-        if not (isinstance(T_max, int) and T_max >= 1):
-            raise ValueError(f"CosineAnnealingLR: T_max must be a positive int, got {T_max!r}")
+        T_max = check_count("T_max", T_max, who="CosineAnnealingLR")
         self.T_max, self.eta_min = T_max, float(eta_min)
 
     def lr_at(self, epoch: int) -> float:

@@ -27,7 +27,7 @@ from gradtrace import Value, linear, vsum
 
 from . import functional as F
 from .init import make_rng
-from .module import Module
+from .module import Module, check_count
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
 
@@ -64,8 +64,7 @@ class Neuron(Module):
     ) -> None:
         super().__init__()
         self.fused = fused
-        if nin < 1:
-            raise ValueError(f"Neuron: nin must be at least 1, got {nin}")
+        nin = check_count("nin", nin, who="Neuron")
         self.nin = nin
         self.activation = _check_activation(activation)
         init = make_rng(rng, seed).uniform(-1.0, 1.0, size=nin)
@@ -131,8 +130,7 @@ class Layer(Module):
         fused: bool = True,
     ) -> None:
         super().__init__()
-        if nout < 1:
-            raise ValueError(f"Layer: nout must be at least 1, got {nout}")
+        nout = check_count("nout", nout, who="Layer")
         rng = make_rng(rng, seed)
         self.nin, self.nout = nin, nout
         self.activation = _check_activation(activation)

@@ -32,7 +32,7 @@ from tqdm import tqdm  # plain text bar: readable in terminals and in stored not
 from . import metrics
 from .data import batches
 from .init import make_rng
-from .module import Module
+from .module import Module, check_count
 from .optim import Adam, LRScheduler, Optimizer, max_norm_
 
 
@@ -80,9 +80,8 @@ def fit(
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise ValueError("validation: expected a pair (X_val, y_val)")
         X_val, y_val = _check_data(model, *validation, "validation X", "validation y")
-    for name, n, low in (("epochs", epochs, 0), ("batch_size", batch_size, 1)):
-        if not (isinstance(n, (int, np.integer)) and n >= low):
-            raise ValueError(f"{name}: must be an int >= {low}, got {n!r}")
+    epochs = check_count("epochs", epochs, minimum=0, who="fit")
+    batch_size = check_count("batch_size", batch_size, who="fit")
     if optimizer is None:
         optimizer = Adam(params, lr=1e-3)
     if progress is None:

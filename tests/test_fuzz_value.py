@@ -295,11 +295,6 @@ def test_the_fuzz_uses_every_gate_and_every_exponent():
 # ---------------------------------------------------------------------- known engine bugs
 # The fuzz's inputs are finite, so it never meets these (issue 12, NaN in the Value engine);
 # each fails today and passes once fixed, when strict xfail tells the fixer to delete it.
-@pytest.mark.xfail(strict=True, reason="issue 12: Value relu(nan) is 0.0 (torch and Tensor: nan)")
-def test_relu_of_nan_is_nan():
-    assert math.isnan(Value(math.nan).relu().data)
-
-
 @pytest.mark.xfail(
     strict=True,
     reason="issue 12: Value(nan).max(1) and Value(nan).max(Value(1)) "

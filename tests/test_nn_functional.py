@@ -324,12 +324,14 @@ def test_bce_with_logits_gradient_is_a_minus_y(z, data):
 
 @settings(max_examples=60, deadline=None)
 @given(
-    z=st.lists(st.floats(-30, 30, allow_nan=False), min_size=1, max_size=6),
+    z=st.lists(st.floats(-27, 27, allow_nan=False), min_size=1, max_size=6),
     data=st.data(),
 )
 def test_sigmoid_then_bce_gradient_is_a_minus_y(z, data):
-    # the lecture's composition a = sigmoid(z), L = -(y ln a + (1 - y) ln(1 - a)); for |z| <= 30
-    # a stays strictly inside (0, 1), so PyTorch's -100 clamp never applies
+    # the lecture's composition a = sigmoid(z), L = -(y ln a + (1 - y) ln(1 - a)); for |z| <= 27
+    # a (1 - a) stays above 1e-12, so neither of PyTorch's edge rules applies (its log clamp at
+    # -100 and its gradient's divisor max(a (1 - a), 1e-12): beyond |z| = 27.6 torch gives
+    # less than a - y, and so do we; test_bce_at_the_edges_follows_pytorch checks that region)
     z = np.array(z)
     y = np.array(data.draw(st.lists(st.floats(0, 1), min_size=len(z), max_size=len(z))))
     for engine in _available_engines():

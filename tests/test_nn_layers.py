@@ -237,3 +237,22 @@ def test_sequential_is_built_on_the_module_list_base():
     assert isinstance(model[-2:], Sequential) and isinstance(model[-1], Tanh)
     with pytest.raises(TypeError, match="Sequential: expected a Module, got int"):
         Sequential(Linear(4, 3, seed=0), 3)
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: Linear(True, 3), "Linear: in_features must be a positive int, got True"),
+        (lambda: Linear(3, False), "Linear: out_features must be a positive int, got False"),
+        (lambda: Linear(2.0, 3), "Linear: in_features must be a positive int, got 2.0"),
+        (lambda: Maxout(3, 2, True), "Maxout: pieces must be a positive int, got True"),
+    ],
+)
+def test_a_bool_or_a_float_is_not_a_size(make, message):
+    # before, Linear(True, 3) built a layer with one input (True == 1)
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_numpy_integers_are_sizes():
+    assert Linear(np.int64(3), np.int32(2), seed=0).weight.shape == (2, 3)

@@ -197,3 +197,11 @@ def test_unknown_activation_or_head_is_a_value_error(bad):
 def test_from_weights_checks_that_layer_shapes_chain():
     with pytest.raises(ValueError, match=r"weights\[1\]"):
         MLP.from_weights([np.zeros((3, 2)), np.zeros((1, 4))])
+
+
+def test_scalar_models_refuse_a_bool_as_a_size():
+    # before, Neuron(True) was a one-input neuron and Layer(2, True) a one-neuron layer
+    with pytest.raises(ValueError, match="Neuron: nin must be a positive int, got True"):
+        Neuron(True)
+    with pytest.raises(ValueError, match="Layer: nout must be a positive int, got True"):
+        Layer(2, True)

@@ -195,3 +195,46 @@ def test_lambda_lr_gives_the_micrograd_decay():
         lrs.append(opt.lr)
         sched.step()
     assert lrs[0] == 1.0 and lrs[50] == pytest.approx(0.55) and lrs[99] == pytest.approx(0.109)
+
+
+# ---------------------------------------------------------------------- settings at the edges
+INF = math.inf
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: SGD(p, lr=INF), "SGD: lr must be a finite number >= 0, got inf"),
+        (lambda p: SGD(p, lr=math.nan), "SGD: lr must be a finite number >= 0, got nan"),
+        (lambda p: SGD(p, lr=0.1, weight_decay=INF), "SGD: weight_decay must be a finite"),
+        (lambda p: Adam(p, lr=INF), "Adam: lr must be a finite"),
+        (lambda p: Adam(p, eps=INF), "Adam: eps must be a finite"),
+        (lambda p: Adam(p, weight_decay=INF), "Adam: weight_decay must be a finite"),
+        (lambda p: Adam(p, betas=(math.nan, 0.9)), r"Adam: betas\[0\] must be in \[0, 1\)"),
+        (lambda p: SGD(p, lr=True), "SGD: lr must be a finite number >= 0, got True"),
+    ],
+)
+def test_infinite_or_non_numeric_settings_are_refused_by_name(make, message):
+    # one step with lr = inf turns every weight into inf or nan; before, inf was accepted
+    with pytest.raises(ValueError, match=message):
+        make([Value(1.0)])
+
+
+def test_numpy_numbers_are_accepted_as_settings():
+    # torch accepts any real number; before, lr=np.int64(1) was refused
+    w = Value(2.0)
+    w.grad = 0.5
+    SGD([w], lr=np.int64(1), momentum=np.float32(0.5), weight_decay=np.int64(0)).step()
+    assert w.data == 1.5
+    Adam([w], lr=np.float64(1e-3), betas=(np.float32(0.9), np.float64(0.999)), eps=np.int64(0))
+
+
+def test_a_parameter_given_twice_is_refused_naming_it():
+    # before: SGD([w, w]) stepped w twice per step
+    w, b = Value(1.0, "w"), Value(0.0, "b")
+    with pytest.raises(
+        ValueError, match=r"SGD: params\[2\] is the same parameter as params\[0\] \('w'\)"
+    ):
+        SGD([w, b, w], lr=0.1)
+    with pytest.raises(ValueError, match=r"Adam: params\[1\] is the same parameter as params\[0\]"):
+        Adam([w, w])

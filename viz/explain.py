@@ -148,7 +148,8 @@ class Explanation:
     def __repr__(self) -> str:
         what = f"d{self.root}/d{self.wrt}" if self.wrt else f"every gradient of {self.root}"
         value = f" = {self.num(self.gradient)}" if self.gradient is not None else ""
-        paths = f", {self.n_paths} paths" if self.n_paths is not None else ""
+        n = self.n_paths
+        paths = "" if n is None else f", {n:,} path{'s' * (n != 1)}"
         return f"<Explanation {what}{value}{paths}>"
 
     def __str__(self) -> str:
@@ -259,12 +260,20 @@ class Explanation:
         if X is None:
             parts.append(f"**How backprop filled every gradient of ${R}$**, node by node:")
         elif self.kind == "tensor":
-            parts.append(f"**How backprop got ${_frac(R, X)}$**, a tensor gradient:")
+            shape = next((n.shape for n in self.nodes if n.name == self.wrt), None)
+            got = "" if shape is None else f", a {_shape(shape)} gradient"
+            parts.append(f"**How backprop got ${_frac(R, X)}$**{got}:")
         else:
             seen = f" (`{self.wrt}.grad` $= {self.num(self.recorded)}$)" if self.agrees else ""
             parts.append(f"**How backprop got ${_frac(R, X)} = {self.num(self.gradient)}$**{seen}:")
         if self.paths is not None:
-            parts.append(_escape_md(self.paths_heading()))
+            n, between = self.n_paths, f"from ${R}$ back to ${X}$"
+            if n == 1:
+                parts.append(f"One path leads {between}: the product of the local gradients on it:")
+            else:
+                parts.append(
+                    f"Sum over the {n} paths {between} of the products of local gradients:"
+                )
             parts.append(_tex_block([(_frac(R, X), self._path_sides())], fmt))
         rule = (
             rf"${_frac(R, 'a')} = \sum_{{c\ \mathrm{{consumes}}\ a}} {_frac(R, 'c')}\,"
@@ -513,8 +522,8 @@ def _jacobian_note(kept: list[Any], edges: dict, names: dict, n_paths: int) -> s
                 biggest, which = sizes, f"d{names[id(node)]}/d{names[p]}"
     rows, cols = biggest
     return (
-        f"For Tensors the {n_paths:,} path{'s' * (n_paths != 1)} are not written out: each "
-        "factor would be a Jacobian matrix (output size × input size numbers"
+        f"For Tensors the {n_paths:,} path{'s are' if n_paths != 1 else ' is'} not written out: "
+        "each factor would be a Jacobian matrix (output size × input size numbers"
         + (f"; the largest here, {which}, is {rows:,} × {cols:,}" if which else "")
         + "; for a minibatch of 100 through a 4096-wide layer, 409,600 × 409,600). gradtrace "
         "never builds one: each gate applies its vector-Jacobian product to the upstream "
@@ -631,7 +640,7 @@ def _tex_block(rows: list[tuple[str, list]], fmt: Format) -> str:
         first = True
         for terms in texts:
             head = lhs if first else ""
-            long = len(terms) > 2 or sum(map(len, terms)) > 160
+            long = len(terms) > 2 or sum(map(len, terms)) > 120
             if long:
                 lines.append(rf"{head} &= {terms[0]}")
                 lines += [rf"&\quad + {t}" for t in terms[1:]]
@@ -677,8 +686,14 @@ def _tex_word(word: str) -> str:
 
 
 def _tex_text(text: str) -> str:
-    escaped = re.sub(r"([\\{}$&#^_%~])", lambda m: "\\" + m.group(1), text)
+    """Any text inside LaTeX: specials escaped; a $ (which would end the formula in Markdown)
+    becomes a full-width ＄."""
+    escaped = re.sub(r"[\\{}&#^_%~$]", lambda m: _TEX_SPECIALS[m.group()], text)
     return rf"\text{{{escaped}}}"
+
+
+_TEX_SPECIALS = {"\\": r"\textbackslash{}", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
+                 "$": "＄", **{c: "\\" + c for c in "{}&#_%"}}  # fmt: skip
 
 
 def _shape(shape: tuple[int, ...]) -> str:

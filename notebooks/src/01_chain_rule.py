@@ -11,7 +11,7 @@
 
 # %%
 from gradtrace import Value
-from gradtrace.viz import backward_steps, draw
+from gradtrace.viz import backward_steps, draw, explain
 from IPython.display import display
 
 # %% [markdown]
@@ -105,6 +105,34 @@ for engine, hand, lecture in [(xv.grad, df_dx, -4), (yv.grad, df_dy, -4),
 print("f gate:", fv.op, "inputs", [p.label for p in fv.parents], "local gradients", fv.local_grads)
 print("q gate:", qv.op, "inputs", [p.label for p in qv.parents], "local gradients", qv.local_grads)
 assert fv.local_grads == (-4.0, 3.0) and qv.local_grads == (1.0, 1.0)
+
+# %% [markdown]
+# ## The chain rule, written out by `explain`
+#
+# `explain(f, wrt=x)` writes the derivation we did by hand for the graph the engine recorded: every
+# path from f back to x, as the product of the local gradients along it (here one path,
+# df/dx = df/dq · dq/dx), and the same sum node by node, in the order backward visits the nodes.
+# It reads the local gradients stored on the gates, so its numbers are the engine's.
+
+# %%
+explain(fv, wrt=xv)
+
+# %%
+e = explain(fv, wrt=xv)
+(path,) = e.paths
+print(" · ".join(factor.name for factor in path.factors), "=",
+      " × ".join(f"{factor.value:g}" for factor in path.factors), "=", f"{path.value:g}")
+assert [(factor.name, factor.value) for factor in path.factors] == [("df/dq", df_dq), ("dq/dx", 1.0)]
+assert e.gradient == xv.grad == df_dx == -4
+
+# %% [markdown]
+# For z the path is a single wire into the mul gate, whose local gradient is the other input:
+# df/dz = q = 3. The same explanation is also plain data (`to_dict()`) and text (`print`):
+
+# %%
+print(explain(fv, wrt=zv))
+assert explain(fv, wrt=zv).to_dict()["paths"][0]["factors"] == [
+    {"name": "df/dz", "of": "f", "wrt": "z", "value": 3.0}]
 
 # %% [markdown]
 # ## A numerical check

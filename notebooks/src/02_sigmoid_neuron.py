@@ -25,7 +25,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 from gradtrace import Value, topological_order
-from gradtrace.viz import backward_steps, draw
+from gradtrace.viz import backward_steps, draw, explain
 from IPython.display import display
 
 # %% [markdown]
@@ -122,6 +122,34 @@ for v in (W0, X0, W1, X1, W2):
 expected = {"w0": -0.1966119, "x0": 0.3932239, "w1": -0.3932239, "x1": -0.5898358, "w2": 0.1966119}
 for v in (W0, X0, W1, X1, W2):
     assert abs(v.grad - expected[v.label]) < 1e-7
+
+# %% [markdown]
+# ## The chain rule for each input, written out by `explain`
+#
+# `explain(f, wrt=w0)` writes the derivation above for the recorded circuit: the one path from the
+# output back to w0 as the product of the gates' local gradients (unlabeled gates are named by
+# their op: recip is 1/x, add3 the +1 gate, neg the \*-1 gate), and the same node by node, with
+# the slides' two decimals (`fmt=".2f"`):
+
+# %%
+explain(f_gates, wrt=W0, fmt=".2f")
+
+# %% [markdown]
+# Each input has one path; here are all five, ending in the slides' numbers -0.20, 0.39, -0.39,
+# -0.59 and 0.20:
+
+# %%
+for v in (W0, X0, W1, X1, W2):
+    print("\n".join(explain(f_gates, wrt=v, fmt=".2f").path_lines()))
+
+# %%
+slides = {"w0": "-0.20", "x0": "0.39", "w1": "-0.39", "x1": "-0.59", "w2": "0.20"}
+for v in (W0, X0, W1, X1, W2):
+    ex = explain(f_gates, wrt=v, fmt=".2f")
+    assert ex.path_lines()[-1].strip() == "= " + slides[v.label]
+    assert abs(ex.gradient - hand[v.label]) < 1e-12 and ex.agrees
+per_node = {n.name: n.gradient for n in explain(f_gates, wrt=W0).nodes}
+assert abs(per_node["exp"] - d_g) < 1e-12 and abs(per_node["neg"] - d_e) < 1e-12   # -0.53, -0.20
 
 # %% [markdown]
 # ## The fused sigmoid gate

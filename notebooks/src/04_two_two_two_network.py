@@ -21,7 +21,7 @@ import time
 
 import matplotlib.pyplot as plt
 from gradtrace import Value
-from gradtrace.viz import draw
+from gradtrace.viz import draw, explain
 
 i1, i2 = 0.05, 0.10
 t1, t2 = 0.01, 0.99
@@ -135,12 +135,17 @@ for name, ours, printed in notes_backward:
 def network(ws, i1=i1, i2=i2):
     """The 2-2-2 network on Values; returns (E, out_o1, out_o2)."""
     w1, w2, w3, w4, w5, w6, w7, w8 = ws
-    h1 = (w1 * i1 + w2 * i2 + b1).sigmoid()
-    h2 = (w3 * i1 + w4 * i2 + b1).sigmoid()
-    o1 = (w5 * h1 + w6 * h2 + b2).sigmoid()
-    o2 = (w7 * h1 + w8 * h2 + b2).sigmoid()
+    net_h1 = w1 * i1 + w2 * i2 + b1
+    net_h2 = w3 * i1 + w4 * i2 + b1
+    h1, h2 = net_h1.sigmoid(), net_h2.sigmoid()
+    net_o1 = w5 * h1 + w6 * h2 + b2
+    net_o2 = w7 * h1 + w8 * h2 + b2
+    o1, o2 = net_o1.sigmoid(), net_o2.sigmoid()
     E = 0.5 * (t1 - o1) ** 2 + 0.5 * (t2 - o2) ** 2
-    h1.label, h2.label, o1.label, o2.label, E.label = "out_h1", "out_h2", "out_o1", "out_o2", "E"
+    named = {"net_h1": net_h1, "net_h2": net_h2, "out_h1": h1, "out_h2": h2,
+             "net_o1": net_o1, "net_o2": net_o2, "out_o1": o1, "out_o2": o2, "E": E}
+    for name, node in named.items():   # the notes' names, for the picture and `explain`
+        node.label = name
     return E, o1, o2
 
 
@@ -164,6 +169,57 @@ for w, hand in zip(weights, hand_grads):
 
 # %%
 draw(E, fmt=".4f")
+
+# %% [markdown]
+# ## The notes' derivation, written out by `explain`
+#
+# `explain(E, wrt=w5)` writes how backprop got w5's gradient from the local gradients the gates
+# recorded. With `by="label"` it keeps only the nodes we named as the notes do (net_o1, out_o1,
+# ...) and multiplies the unnamed gates between two of them into one factor: the squared error's
+# gates (-, \*\*2, \*0.5, +) become the notes' single dE/dout_o1, and the neuron's sum becomes
+# dnet_o1/dw5 = out_h1. The notes print 8 digits here (`fmt=".8g"`):
+
+# %%
+explain(E, wrt=weights[4], by="label", fmt=".8g")
+
+# %%
+e5 = explain(E, wrt=weights[4], by="label")
+(path,) = e5.paths
+assert [f.name for f in path.factors] == ["dE/dout_o1", "dout_o1/dnet_o1", "dnet_o1/dw5"]
+for factor, printed in zip(path.factors, ["0.74136507", "0.18681560", "0.5932699"]):
+    digits = len(printed.split(".")[1])
+    assert abs(factor.value - float(printed)) < 10**-digits, factor.name   # the notes' digits
+assert abs(path.value - 0.082167041) < 1e-9 and e5.agrees
+
+# %% [markdown]
+# w1 is reached along two paths, one through each output neuron. The notes add them where they
+# meet, at out_h1: dE/dout_h1 = 0.0553994 + -0.0190491 = 0.0363503, then multiply by
+# dout_h1/dnet_h1 = 0.2413007 and dnet_h1/dw1 = i1 = 0.05. That is the per-node form, printed
+# here with the notes' 7 decimals (above it, the same sum path by path):
+
+# %%
+explain(E, wrt=weights[0], by="label", fmt=".7f")
+
+# %%
+e1 = explain(E, wrt=weights[0], by="label")
+assert e1.n_paths == 2
+out_h1_sum = next(n for n in e1.nodes if n.name == "out_h1")
+assert [t.consumer for t in out_h1_sum.terms] == ["net_o1", "net_o2"]
+for ours, printed in [(out_h1_sum.terms[0].value, "0.0553994"),
+                      (out_h1_sum.terms[1].value, "-0.0190491"),
+                      (out_h1_sum.gradient, "0.0363503"), (e1.gradient, "0.00043856")]:
+    digits = len(printed.split(".")[1])
+    assert abs(ours - float(printed)) < 10**-digits, printed
+assert abs(sum(p.value for p in e1.paths) - dE_dw1) < 1e-15 and e1.agrees
+
+# %% [markdown]
+# Gate by gate (the default, `by="gate"`) the same two paths have 13 factors each, one per gate,
+# and give the same sum:
+
+# %%
+gates = explain(E, wrt=weights[0])
+print(f"{gates.n_paths} paths of {len(gates.paths[0].factors)} factors; dE/dw1 = {gates.gradient:.8f}")
+assert gates.n_paths == 2 and abs(gates.gradient - e1.gradient) < 1e-15
 
 # %% [markdown]
 # ## One update: w ← w − 0.5 · dE/dw, all weights at once

@@ -30,7 +30,7 @@ from typing import Any
 
 from gradtrace import topological_order
 
-from .graph import is_tensor
+from .graph import as_root, is_tensor
 from .style import Format, fmt_number, summary
 
 MAX_PATHS = 64
@@ -321,10 +321,7 @@ def explain(
     if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 0:
         raise ValueError(f"explain(max_paths={max_paths!r}): give a whole number >= 0")
     fmt_number(1.0, fmt)  # a bad format fails here, with Python's message
-    if not all(hasattr(root, a) for a in ("data", "grad", "op", "parents")):
-        raise TypeError(
-            f"explain(root): expected a gradtrace Value or Tensor, got {type(root).__name__}"
-        )
+    root = as_root(root)  # a Value, a Tensor or a traced PyTorch graph; else a TypeError
     order = topological_order(root)  # root first, every node before its parents
     target = _find(order, root, wrt)
     tensor = any(is_tensor(n) or getattr(n, "local_grads", None) is None for n in order)

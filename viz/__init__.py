@@ -21,6 +21,7 @@ from .graph import as_root
 from .html import Explorer, explore, to_html
 from .network import network
 from .steps import BackwardSteps, backward_steps
+from .torch_trace import trace_torch
 
 __all__ = [
     "BackwardSteps",
@@ -36,6 +37,7 @@ __all__ = [
     "network",
     "render",
     "to_html",
+    "trace_torch",
 ]
 
 

@@ -143,6 +143,8 @@ class Picture:
         return fmt_number(x, self.fmt)
 
     def value_text(self, node: Any) -> list[str]:
+        if node.data is None:  # a PyTorch graph drawn from a bare tensor: not saved by torch
+            return [cell("value not saved", GREY, 10)]
         if is_tensor(node):
             return [cell(tensor_head(node), GREY, 10), cell(summary(node.data), GREEN)]
         return [cell(self.num(node.data), GREEN)]

@@ -193,6 +193,7 @@ def network(
     size on a log scale, with a legend."""
     root = as_root(root)
     order = order if order is not None else nodes(root)
+    model = model if model is not None else getattr(root, "model", None)  # a traced torch model
     if model is not None:
         of, units = group_by_model(order, model)
     else:

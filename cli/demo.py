@@ -66,17 +66,17 @@ def circuits(out: Writer) -> None:
     title = "f(w, x) = 1 / (1 + exp(-(w0 x0 + w1 x1 + w2)))"
     for ext in formats:
         out.wrote(
-            render(s, out.path(f"sigmoid_neuron.{ext}"), fmt=".2f", title=title),
+            render(s, out.path(f"sigmoid_neuron.{ext}"), title=title),
             "sigmoid neuron circuit",
         )
     roles = "sigmoid_neuron_local_and_roles." + formats[-1]
     out.wrote(
-        render(s, out.path(roles), fmt=".2f", show_local=True, show_roles=True, title=title),
+        render(s, out.path(roles), show_local=True, show_roles=True, title=title),
         "with local gradients and gate roles",
     )
 
     for name, root in (("xyz", f), ("sigmoid_neuron", s)):
-        steps = backward_steps(root, fmt=".2f")
+        steps = backward_steps(root)  # the stills' number format (the default, .4g)
         frames = steps.save(out.path(f"{name}_steps"), format="svg" if pictures else "dot")
         out.wrote(out.path(f"{name}_steps"), f"{len(frames)} backward-step frames")
         if pictures:

@@ -19,7 +19,7 @@ from typing import Any
 
 import graphviz
 
-from .dot import FORMATS, Writer, cell, picture_bytes, text_lines_label, write_file
+from .dot import CAPTION, FORMATS, Writer, cell, picture_bytes, text_lines_label, write_file
 from .graph import NOT_COMPUTED, as_root, consumers, contribution, grads_computed, is_tensor, nodes
 from .style import (
     BLUE,
@@ -52,9 +52,17 @@ def wire_label(above: list[str], below: list[str], vertical: bool) -> str:
     The rule between the two halves is the wire itself: edges enter and leave the node at
     its middle, so the line runs straight through. `above` and `below` are padded to the
     same number of rows so the rule sits exactly in the middle."""
+    # Pad each side to the other's rows, row for row in the same font size, so the rule sits
+    # exactly in the middle where the edges attach.
     n = max(len(above), len(below), 1)
-    above = [cell("")] * (n - len(above)) + above
-    below = below + [cell("")] * (n - len(below))
+    outward = above[::-1]  # from the rule up
+    below = list(below)
+    for d in range(n):
+        if d >= len(outward):
+            outward.append(cell("", size=_size(below[d])))
+        if d >= len(below):
+            below.append(cell("", size=_size(outward[d])))
+    above = outward[::-1]
     table = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
     if not vertical:
         rows = [f"<TR><TD>{c}</TD></TR>" for c in above[:-1]]
@@ -74,6 +82,12 @@ def wire_label(above: list[str], below: list[str], vertical: bool) -> str:
         f'ALIGN="RIGHT">{left}</TD><TD BORDER="1" SIDES="L" CELLPADDING="3" WIDTH="{width}" '
         f'ALIGN="LEFT">{right}</TD></TR></TABLE>>'
     )
+
+
+def _size(cell_html: str) -> int | None:
+    """The font size a cell asks for (None: the default)."""
+    m = re.search(r'POINT-SIZE="(\d+)"', cell_html)
+    return int(m.group(1)) if m else None
 
 
 def _text_width(cell_html: str) -> int:
@@ -197,12 +211,15 @@ class Picture:
         highlight: Any = None,
         wire_extra: Callable[[Any, Any, int], list[str]] | None = None,
         caption_node: bool = False,
+        captioned: bool = True,
+        caption_width: int | None = None,
     ) -> Writer:
         """The picture, in a Writer (its `.graph` is the Digraph, `.nodes` every node's
         attributes). `grad_of(node)` gives (gradient to print, known?) for a node's wire;
         `branch_of(node, gate, k)` the same for one branch of a split wire; `wire_extra(node,
         gate, k)` adds rows under a wire into `gate` (the step products). The title and
-        `notes` go on top, as the graph's label or (`caption_node`) as a node of its own."""
+        `notes` go on top, as the graph's label or (`caption_node`) as a node of its own;
+        `captioned=False` leaves them out."""
         g = self.new_digraph()
         w = Writer(g)
         lines = [self.title] if self.title else []
@@ -213,8 +230,10 @@ class Picture:
                 f"{names}: used more than {MAX_SPLIT} times, so drawn again at each use "
                 "(gradient of that use below); the total is on its own wire"
             )
-        if lines and caption_node:
-            w.node("caption", label=text_lines_label(lines), shape="plain")
+        if not captioned:
+            pass
+        elif lines and caption_node:
+            w.node(CAPTION, label=text_lines_label(lines, width=caption_width), shape="plain")
         elif lines:
             # "\l" ends a left-justified line in DOT
             g.attr(label="".join(line + "\\l" for line in lines), labelloc="t", fontsize="12")

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +19,9 @@ import graphviz
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": None, ".gv": None}
 TIMEOUT = 60.0  # seconds any one Graphviz run may take
+# PNGs are drawn at twice Graphviz's 96 dpi unless the graph sets its own: the (x+y)z picture
+# is 822 px wide instead of 411, big enough to read on a slide.
+PNG_DPI = 192
 
 
 class GraphvizNotFoundError(RuntimeError):
@@ -90,11 +94,13 @@ def cell(text: str, color: str = "black", size: int | None = None, italic: bool 
     return f'<FONT COLOR="{color}"{size_attr}>{body}</FONT>'
 
 
-def text_lines_label(lines: list[str], size: int = 12) -> str:
-    """An HTML label of left-aligned lines (a caption)."""
+def text_lines_label(lines: list[str], size: int = 12, width: int | None = None) -> str:
+    """An HTML label of left-aligned lines (a caption), at least `width` points wide."""
+    first = f' WIDTH="{width}"' if width else ""
     rows = "".join(
-        f'<TR><TD ALIGN="LEFT">{cell(line, size=size) if line.strip() else " "}</TD></TR>'
-        for line in lines
+        f'<TR><TD ALIGN="LEFT"{first if i == 0 else ""}>'
+        f"{cell(line, size=size) if line.strip() else ' '}</TD></TR>"
+        for i, line in enumerate(lines)
     )
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{rows}</TABLE>>'
 
@@ -138,7 +144,10 @@ def run(source: str, fmt: str, engine: str = "dot", timeout: float | None = None
 
 def to_bytes(graph: graphviz.Digraph, fmt: str, timeout: float | None = None) -> bytes:
     """Lay out `graph` and return the picture in format `fmt` (svg, png, pdf, json, ...)."""
-    return run(graph.source, fmt, graph.engine, timeout)
+    source = graph.source
+    if fmt == "png" and "dpi=" not in source:
+        source = source.replace("{\n", f"{{\n\tdpi={PNG_DPI}\n", 1)
+    return run(source, fmt, graph.engine, timeout)
 
 
 def layout(source: str, timeout: float | None = None) -> dict:
@@ -173,3 +182,74 @@ def picture_bytes(graph: graphviz.Digraph, suffix: str, timeout: float | None = 
     """What a file with `suffix` holds for `graph`: the DOT text, or the laid-out picture."""
     fmt = FORMATS[suffix]
     return graph.source.encode() if fmt is None else to_bytes(graph, fmt, timeout)
+
+
+# ---------------------------------------------------------------------------- steady frames
+CAPTION = "caption"  # the node that holds a frame's caption, placed above the graph
+GAP = 10.0  # points between the caption and the graph
+
+
+def steady_positions(
+    new_graph: Callable[[], graphviz.Digraph],
+    frames: list[Writer],
+    skeleton: Writer,
+    timeout: float | None = None,
+) -> tuple[dict[str, tuple[float, float]], dict[str, tuple[float, float]]]:
+    """Where every node goes, the same in every frame: the frames of an animation never move.
+
+    Two Graphviz runs: one measures every distinct node of every frame (their sizes, laid out
+    side by side with no edges), one lays out `skeleton` (a frame without its caption) with each
+    node as big as it gets in any frame. The caption node goes above, at the left; two corner
+    points fix the drawing's size. Returns the positions (inches, for `pin`) and each node's
+    largest size (width, height in inches)."""
+    distinct: dict[str, list[str]] = {}
+    for w in frames:
+        for name, text in w.nodes.items():
+            seen = distinct.setdefault(name, [])
+            if text not in seen:
+                seen.append(text)
+    g = new_graph()
+    owner = []
+    for name, texts in distinct.items():
+        for text in texts:
+            g.body.append(f"\ts{len(owner)}{text}\n")
+            owner.append(name)
+    size: dict[str, tuple[float, float]] = {}
+    for obj in layout(g.source, timeout).get("objects", []):
+        name = owner[int(obj["name"][1:])]
+        w, h = size.get(name, (0.0, 0.0))
+        size[name] = (max(w, float(obj["width"])), max(h, float(obj["height"])))
+
+    ref = new_graph()
+    ref.body += skeleton.graph.body
+    for name in skeleton.nodes:
+        w, h = size.get(name, (0.0, 0.0))
+        box = f'label="" shape=box fixedsize=true width={w:.4f} height={h:.4f}'
+        ref.body.append(f"\t{name} [{box}]\n")
+    laid = layout(ref.source, timeout)
+    pos = {}
+    for obj in laid.get("objects", []):
+        if "pos" in obj and obj["name"] in skeleton.nodes:
+            x, y = (float(v) for v in obj["pos"].split(","))
+            pos[obj["name"]] = (x / 72, y / 72)
+    width, height = (float(v) / 72 for v in laid["bb"].split(",")[2:])
+    top = height
+    if CAPTION in size:
+        cw, ch = size[CAPTION]
+        pos[CAPTION] = (cw / 2, height + GAP / 72 + ch / 2)
+        width, top = max(width, cw), height + GAP / 72 + ch
+    # Corners a little outside everything, so they alone decide the drawing's box.
+    pad = 4 / 72
+    pos["corner_0"], pos["corner_1"] = (-pad, -pad), (width + pad, top + pad)
+    return pos, size
+
+
+def pin(graph: graphviz.Digraph, positions: dict[str, tuple[float, float]]) -> graphviz.Digraph:
+    """`graph` with every node pinned at `positions` (inches), laid out by neato, which keeps
+    pinned nodes where they are and draws the edges straight between them."""
+    graph.engine = "neato"
+    graph.attr(overlap="true", splines="line")
+    for name, (x, y) in positions.items():
+        extra = " shape=point style=invis width=0 height=0" if name.startswith("corner_") else ""
+        graph.body.append(f'\t{name} [pos="{x:.4f},{y:.4f}!"{extra}]\n')
+    return graph

@@ -5,6 +5,10 @@ forward time, in a fixed topological order (root first): step 0 seeds d root / d
 then each gate hands "local x upstream = downstream" to its inputs. The user's `grad`
 attributes are never touched; each frame shows the gradients filled in so far, and a value
 used twice shows its parts adding up ("1 + 1 = 2").
+
+The frames hold still: the graph is laid out once, every node as wide as it gets in any frame,
+and each frame pins its nodes there (Graphviz's neato with fixed positions), so an animation
+does not jump as labels fill in. Every product and sum is written so it adds up as shown.
 """
 
 from __future__ import annotations
@@ -20,9 +24,18 @@ import gradtrace
 import graphviz
 
 from .circuit import Picture
-from .dot import cell, to_bytes, write_file
+from .dot import (
+    CAPTION,
+    Writer,
+    cell,
+    dot_available,
+    pin,
+    steady_positions,
+    to_bytes,
+    write_file,
+)
 from .graph import as_root
-from .style import BLUE, DEFAULT_FORMAT, Format, fmt_number
+from .style import BLUE, DEFAULT_FORMAT, Format, equation, fmt_number
 
 
 @dataclass
@@ -52,14 +65,30 @@ class BackwardSteps:
             )
         self.picture = Picture(root, fmt=fmt, rankdir=rankdir, order=self.order[::-1])
         self.steps = list(self._replay())
+        self._positions: dict[str, tuple[float, float]] | None = None
+        self._caption_width: int | None = None  # points: the widest caption, kept left
 
     # ------------------------------------------------------------------ the replay
     def _name(self, node: Any) -> str:
+        """How a caption names a node: its label, or "f" for an unlabelled root."""
         if node.label:
             return node.label
         if node is self.root:
             return "f"
         return f"({node.op})" if node.parents else self.num(node.data)
+
+    def _input_name(self, gate: Any, k: int) -> str:
+        """How a caption names a gate's k-th input wire: its label, else by position
+        ("input 1 (from *)", "input 2 (the number 3)"), never twice the same in a step."""
+        node = gate.parents[k]
+        if node.label:
+            return node.label
+        where = f"from {node.op}" if node.parents else f"the number {self.num(node.data)}"
+        return f"input {k + 1} ({where})"
+
+    def product(self, local: float, upstream: float, down: float) -> str:
+        """ "local × upstream = downstream", with digits enough to add up as shown."""
+        return equation([local, upstream], "×", down, self.fmt)
 
     def num(self, x: float) -> str:
         return fmt_number(x, self.fmt)
@@ -92,8 +121,8 @@ class BackwardSteps:
                 branch[(id(parent), id(gate), k)] = down
                 products.append((parent, k, local, upstream, down))
             said = "; ".join(
-                f"{self._name(p)}: {self.num(lo)} × {self.num(up)} = {self.num(d)}"
-                for p, _, lo, up, d in products
+                f"{self._input_name(gate, k)}: {self.product(lo, up, d)}"
+                for _, k, lo, up, d in products
             )
             yield Step(
                 index,
@@ -117,9 +146,22 @@ class BackwardSteps:
 
     def digraph(self, i: int) -> graphviz.Digraph:
         """The picture after step `i`: the gate just processed highlighted, its products
-        written on its input wires, the gradients known so far below the wires."""
+        written on its input wires, the gradients known so far below the wires. With
+        Graphviz installed every frame pins its nodes to one shared layout."""
+        if self._positions is None and dot_available():
+            frames = [self._frame(j) for j in range(len(self))]
+            skeleton = self._frame(0, caption=False)
+            new = self.picture.new_digraph
+            self._positions, sizes = steady_positions(new, frames, skeleton)
+            if CAPTION in sizes:
+                self._caption_width = int(sizes[CAPTION][0] * 72)
+        w = self._frame(i, caption=self._positions is not None)
+        return pin(w.graph, self._positions) if self._positions else w.graph
+
+    def _frame(self, i: int, caption: bool = True) -> Writer:
+        """Frame `i` as written, before it is pinned (its caption as a node, or none)."""
         step = self.steps[i]
-        current = {id(p): (lo, up, d) for p, k, lo, up, d in step.products}
+        products = {k: (lo, up, d) for _, k, lo, up, d in step.products}
 
         def grad_of(node: Any) -> tuple[Any, bool]:
             got = step.parts.get(id(node))
@@ -127,8 +169,7 @@ class BackwardSteps:
                 return None, False
             if len(got) == 1:
                 return got[0], True
-            total = step.grads[id(node)]
-            return " + ".join(self.num(g) for g in got) + f" = {self.num(total)}", True
+            return equation(got, "+", step.grads[id(node)], self.fmt), True
 
         def branch_of(node: Any, gate: Any, k: int) -> tuple[Any, bool]:
             key = (id(node), id(gate), k)
@@ -136,22 +177,24 @@ class BackwardSteps:
 
         def wire_extra(node: Any, gate: Any, k: int) -> list[str]:
             # Every wire keeps a row for the product, so frames keep the same layout.
-            if gate is step.gate and id(node) in current:
-                lo, up, d = next((lo, up, d) for p, kk, lo, up, d in step.products if kk == k)
-                return [cell(f"{self.num(lo)} × {self.num(up)} = {self.num(d)}", BLUE, 10)]
+            if gate is step.gate and k in products:
+                return [cell(self.product(*products[k]), BLUE, 10)]
             return [cell("", size=10)]
 
         return self.picture.digraph(
             grad_of,
             branch_of,
-            notes=self._caption_lines(step),
+            notes=self._caption_lines(step) if caption else [],
             highlight=step.gate,
             wire_extra=wire_extra,
-        ).graph
+            caption_node=dot_available(),
+            captioned=caption,
+            caption_width=self._caption_width,
+        )
 
     def _caption_lines(self, step: Step) -> list[str]:
         """The caption, one product per line, padded to the same number of lines in every
-        frame so the graph keeps its place from frame to frame (an animation does not jump)."""
+        frame (its size is reserved anyway; this keeps its lines in place too)."""
         n = len(self) - 1
         if step.gate is None:
             lines = [f"backward, step 0 of {n}: the seed", self.steps[0].caption.split(": ")[1]]
@@ -161,8 +204,8 @@ class BackwardSteps:
                 "local × upstream = downstream:",
             ]
             lines += [
-                f"    {self._name(p)}: {self.num(lo)} × {self.num(up)} = {self.num(d)}"
-                for p, _, lo, up, d in step.products
+                f"    {self._input_name(step.gate, k)}: {self.product(lo, up, d)}"
+                for _, k, lo, up, d in step.products
             ]
         most = 2 + max(len(s.products) for s in self.steps)
         return lines + [" "] * (most - len(lines))

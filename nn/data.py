@@ -191,7 +191,7 @@ def one_hot(y, num_classes: int | None = None) -> np.ndarray:
     """Class indices (N,) to one-hot rows (N, num_classes) of float64 0.0 / 1.0.
 
     `num_classes` defaults to max(y) + 1."""
-    y = _check_labels("y", y)
+    y = class_labels("y", y)
     if num_classes is None:
         num_classes = int(y.max()) + 1 if y.size else 0
     num_classes = check_count("num_classes", num_classes, minimum=0)
@@ -246,8 +246,9 @@ def _check_nonnegative(name: str, value) -> float:
     return float(value)
 
 
-def _check_labels(name: str, y) -> np.ndarray:
-    """Integer class labels >= 0 as a 1-D int64 array."""
+def class_labels(name: str, y) -> np.ndarray:
+    """Integer class labels >= 0 (whole floats too) as a 1-D int64 array: the one check of
+    class labels, used by one_hot and by every score in nn.metrics."""
     arr = np.asarray(y)
     if arr.ndim != 1:
         raise ValueError(f"{name}: expected a 1-D array of class labels, got shape {arr.shape}")

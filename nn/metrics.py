@@ -24,6 +24,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .data import class_labels
+from .module import check_count
+
 __all__ = [
     "accuracy",
     "confusion_matrix",
@@ -141,8 +144,8 @@ def cross_entropy(p, q, base: float = 2) -> float:
 # ---------------------------------------------------------------------- helpers
 def _check_labels(y_true, y_pred, num_classes):
     """Both label arrays as 1-D int64 of equal length with labels in [0, C); returns C too."""
-    y_true = _as_labels("y_true", y_true)
-    y_pred = _as_labels("y_pred", y_pred)
+    y_true = class_labels("y_true", y_true)
+    y_pred = class_labels("y_pred", y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(
             f"y_pred: has {y_pred.shape[0]} labels but y_true has {y_true.shape[0]}; "
@@ -151,10 +154,7 @@ def _check_labels(y_true, y_pred, num_classes):
     biggest = max(int(y_true.max(initial=-1)), int(y_pred.max(initial=-1)))
     if num_classes is None:
         return y_true, y_pred, max(biggest + 1, 1)
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int | np.integer):
-        raise ValueError(f"num_classes: expected an int, got {num_classes!r}")
-    if num_classes < 1:
-        raise ValueError(f"num_classes: must be >= 1, got {num_classes}")
+    num_classes = check_count("num_classes", num_classes)
     for name, y in (("y_true", y_true), ("y_pred", y_pred)):
         if y.size and y.max() >= num_classes:
             raise ValueError(
@@ -162,22 +162,6 @@ def _check_labels(y_true, y_pred, num_classes):
                 f"for num_classes={num_classes}"
             )
     return y_true, y_pred, int(num_classes)
-
-
-def _as_labels(name: str, y) -> np.ndarray:
-    arr = np.asarray(y)
-    if arr.ndim != 1:
-        raise ValueError(f"{name}: expected a 1-D array of class labels, got shape {arr.shape}")
-    if arr.size == 0:
-        return arr.astype(np.int64)
-    if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
-        arr = arr.astype(np.int64)
-    if arr.dtype.kind not in "iub":
-        raise ValueError(f"{name}: class labels must be integers, got dtype {arr.dtype}")
-    arr = arr.astype(np.int64)
-    if arr.min() < 0:
-        raise ValueError(f"{name}: class labels must be >= 0, found {int(arr.min())}")
-    return arr
 
 
 def _counts(y_true, y_pred, num_classes, average):

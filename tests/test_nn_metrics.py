@@ -241,3 +241,20 @@ def test_cross_entropy_is_infinite_where_q_rules_out_a_possible_symbol():
 def test_bad_distributions_raise_value_error_naming_the_argument(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+@pytest.mark.parametrize("bad", [[0.5, 1.0], [0, -1], [[0, 1]]])
+def test_class_labels_are_checked_in_one_place_for_data_and_metrics(bad):
+    from gradtrace.nn.data import one_hot
+
+    with pytest.raises(ValueError) as from_metrics:
+        precision(bad, bad)
+    with pytest.raises(ValueError) as from_data:
+        one_hot(bad)
+    assert str(from_metrics.value).replace("y_true", "y") == str(from_data.value)
+
+
+def test_num_classes_is_checked_like_every_other_size():
+    # before: "num_classes: expected an int", unlike every layer and data set
+    with pytest.raises(ValueError, match="num_classes must be a positive int, got True"):
+        precision([0, 1], [0, 1], num_classes=True)

@@ -10,6 +10,7 @@ from typing import Any
 from . import value as _value
 from .anomaly import AnomalyError, detect_anomaly
 from .conv_gates import avg_pool2d, conv2d, max_pool2d
+from .custom_gates import gate
 from .engine import topological_order
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck
@@ -39,6 +40,7 @@ __all__ = [
     "cross_entropy",
     "detect_anomaly",
     "enable_grad",
+    "gate",
     "gradcheck",
     "is_grad_enabled",
     "linear",

@@ -9,17 +9,17 @@ gate recorded at forward time for the backward pass:
   summed back to the parent's shape (tensor.py).
 
 What a gate checker needs to re-run a gate on nudged inputs is recorded on every node a gate
-made (under grad mode):
+made (under grad mode); `custom_gates.rerun(node, inputs)` does the re-run for either engine:
 - Tensor: `_gate` (a `TensorGate`: `.name`, `.forward`, `.vjp`), `parents` (every input, as
-  Tensors) and `_settings` (the keyword settings the forward got: axes, index, ...); the
-  forward is `node._gate.forward(*[p.data for p in node.parents], **node._settings)` and may
-  return `(out, saved)` (take `out`).
-- Value, built-in gates: `op`, `parents`, `local_grads`, and `_inputs` when the gate folded a
-  plain number in (then `_inputs` is every input in call order, numbers included); see
-  `value.rerun(node, inputs)`.
-- Value, a learner's `gate`: `_gate` (the `ScalarGate`: `.name`, `.forward` of plain floats
-  returning (value, local_gradients)) and `_inputs` (every input in call order, Values and
-  numbers).
+  Tensors; numbers became constant Tensors), `_settings` (the forward's keyword settings:
+  axes, index, window, ...) and `_saved` (what the forward kept for the VJP, or None). The
+  output is `_gate.forward(*[p.data for p in parents], **_settings)` (its first item when it
+  returns `(out, saved)`); the VJP is `_gate.vjp(g, out, *inputs, **_settings, **_saved)`.
+- Value, a learner's `gate`: `_call = (the ScalarGate, its inputs in call order, Values and
+  numbers)`; `_call[0].forward(*floats)` returns (value, local gradients).
+- Value, the built-in gates: `op`, `parents` and `local_grads` are the whole record; a number
+  folded into a gate is in its op name ("+1", "*0.5"); the fused `linear` also keeps
+  `_call = (linear, (input, weight, bias))`, since the numbers among its inputs are no parents.
 
 Backward visits the nodes so that every node comes before its parents (a topological order),
 found by a depth-first walk. Everything here is iterative, so a chain a million nodes deep

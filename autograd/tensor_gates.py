@@ -375,7 +375,7 @@ def cross_entropy(logits: ArrayLike, target: ArrayLike, reduction: str = "mean")
     logits = as_tensor(logits)
     index = class_index(target, logits.shape)
     settings = {"index": index, "reduction": check_reduction(reduction)}
-    return cross_entropy_loss.apply((logits,), settings)
+    return cross_entropy_loss(logits, **settings)
 
 
 # ------------------------------------------------------------ the fused layer gate
@@ -409,7 +409,7 @@ def linear(input: ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tens
             f"linear: input {x.shape} and {got} do not fit weight {weight.shape} (expected "
             f"a 2-D weight (out, in), input (..., in) and bias (out,))"
         )
-    return linear_layer.apply((x, weight) if bias is None else (x, weight, bias), {})
+    return linear_layer(x, weight) if bias is None else linear_layer(x, weight, bias)
 
 
 # ------------------------------------------------------------ shape gates

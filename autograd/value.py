@@ -9,11 +9,17 @@ Primitive gates: add, mul, max, exp, log, reciprocal, pow (number exponent), tan
 (fused), relu. Subtraction, negation and division are compositions of them, so a graph shows
 the gates the lecture draws: a - b = a + b*(-1) and a / b = a * (1/b). A plain number on one
 side is folded into the gate (x + 1 becomes one "+1" gate, as on the slides).
+
+Every gate ends in the one node maker, `new_node`; a learner's own gate (`gradtrace.gate`,
+custom_gates.py) does too. Also here: the n-ary sum `vsum`, the fused `linear` gate, the
+stable `logsumexp` / `log_softmax` / `softmax` of one row of Values, and `rerun`, which
+re-runs any Value gate on other input numbers (for a gate checker).
 """
 
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Iterable, Sequence
 from numbers import Real
 from operator import mul
@@ -29,7 +35,9 @@ class Value:
     backward), `op` (the gate that made it, "" for a leaf), `parents` (its inputs, in operand
     order) and `local_grads` (d this / d parent for each parent, recorded at forward time)."""
 
-    __slots__ = ("data", "grad", "op", "parents", "local_grads", "label")
+    # `_call` is set only on a node made by a learner's `gate`: (the gate, its inputs), so a
+    # gate checker can re-run it (see `rerun`). Built-in gates leave it unset, at no cost.
+    __slots__ = ("data", "grad", "op", "parents", "local_grads", "label", "_call")
 
     def __init__(self, data: Number, label: str = "") -> None:
         if type(data) is float:  # the common case first: isinstance(x, Real) is slow
@@ -51,16 +59,16 @@ class Value:
     def __add__(self, other: Value | Number) -> Value:
         """add gate: f = a + b; df/da = 1, df/db = 1 (the distributor)."""
         if type(other) is Value:
-            return _node(self.data + other.data, "+", (self, other), _ONE_ONE)
+            return new_node(self.data + other.data, "+", (self, other), _ONE_ONE)
         c = _constant(other, "+")
-        return _node(self.data + c, _fmt("+", c), (self,), _ONE)
+        return new_node(self.data + c, _fmt("+", c), (self,), _ONE)
 
     def __mul__(self, other: Value | Number) -> Value:
         """mul gate: f = a * b; df/da = b, df/db = a (the switcher)."""
         if type(other) is Value:
-            return _node(self.data * other.data, "*", (self, other), (other.data, self.data))
+            return new_node(self.data * other.data, "*", (self, other), (other.data, self.data))
         c = _constant(other, "*")
-        return _node(self.data * c, _fmt("*", c), (self,), (c,))
+        return new_node(self.data * c, _fmt("*", c), (self,), (c,))
 
     def max(self, other: Value | Number) -> Value:
         """max gate: f = max(a, b); the whole gradient goes to the larger input (the router).
@@ -68,12 +76,12 @@ class Value:
         On a tie the first operand (self) gets it, so max(x, x) gives x gradient 1, not 2."""
         if type(other) is Value:
             if self.data >= other.data:
-                return _node(self.data, "max", (self, other), _ONE_ZERO)
-            return _node(other.data, "max", (self, other), _ZERO_ONE)
+                return new_node(self.data, "max", (self, other), _ONE_ZERO)
+            return new_node(other.data, "max", (self, other), _ZERO_ONE)
         c = _constant(other, "max")
         if self.data >= c:
-            return _node(self.data, _fmt("max ", c), (self,), _ONE)
-        return _node(c, _fmt("max ", c), (self,), _ZERO)
+            return new_node(self.data, _fmt("max ", c), (self,), _ONE)
+        return new_node(c, _fmt("max ", c), (self,), _ZERO)
 
     def __pow__(self, exponent: Number) -> Value:
         """pow gate (number exponent): f = x**n; df/dx = n * x**(n-1)."""
@@ -82,7 +90,7 @@ class Value:
         n = _constant(exponent, "**")
         x = self.data
         if n == 2.0:  # the square, by far the most common power, without calling pow()
-            return _node(x * x, "**2", (self,), (2.0 * x,))
+            return new_node(x * x, "**2", (self,), (2.0 * x,))
         if x < 0 and not n.is_integer():
             raise ValueError(f"pow gate: negative input {x} to a non-integer power {n:g}")
         if x == 0 and n < 0:
@@ -91,7 +99,7 @@ class Value:
             local = 0.0 if n == 0 else math.inf
         else:
             local = n * x ** (n - 1)
-        return _node(x**n, _fmt("**", n), (self,), (local,))
+        return new_node(x**n, _fmt("**", n), (self,), (local,))
 
     # ------------------------------------------------------------------ gates: unary
     def exp(self) -> Value:
@@ -100,26 +108,26 @@ class Value:
             out = math.exp(self.data)
         except OverflowError:
             raise OverflowError(f"exp gate: input {self.data} overflows (e**x > 1.8e308)") from None
-        return _node(out, "exp", (self,), (out,))
+        return new_node(out, "exp", (self,), (out,))
 
     def log(self) -> Value:
         """log gate: f = ln(x); df/dx = 1/x."""
         x = self.data
         if not x > 0:
             raise ValueError(f"log gate: input {x} is not positive")
-        return _node(math.log(x), "log", (self,), (1.0 / x,))
+        return new_node(math.log(x), "log", (self,), (1.0 / x,))
 
     def reciprocal(self) -> Value:
         """reciprocal gate: f = 1/x; df/dx = -1/x**2."""
         x = self.data
         if x == 0:
             raise ZeroDivisionError(f"reciprocal gate: input {x} has no reciprocal")
-        return _node(1.0 / x, "1/x", (self,), (-1.0 / (x * x),))
+        return new_node(1.0 / x, "1/x", (self,), (-1.0 / (x * x),))
 
     def tanh(self) -> Value:
         """tanh gate: f = tanh(x); df/dx = 1 - tanh(x)**2 (stable for any x)."""
         t = math.tanh(self.data)
-        return _node(t, "tanh", (self,), (1.0 - t * t,))
+        return new_node(t, "tanh", (self,), (1.0 - t * t,))
 
     def sigmoid(self) -> Value:
         """fused sigmoid gate: f = 1/(1+e**-x); df/dx = f(1-f). Stable at +-1000."""
@@ -129,15 +137,15 @@ class Value:
         else:
             e = math.exp(x)
             s = e / (1.0 + e)
-        return _node(s, "sigmoid", (self,), (s * (1.0 - s),))
+        return new_node(s, "sigmoid", (self,), (s * (1.0 - s),))
 
     def relu(self) -> Value:
         """relu gate: f = max(0, x); df/dx = 1 if x > 0 else 0 (so relu'(0) = 0). NaN passes
         through with gradient 1, as in PyTorch (and the Tensor engine's value)."""
         x = self.data
         if x > 0 or x != x:
-            return _node(x, "relu", (self,), _ONE)
-        return _node(0.0, "relu", (self,), _ZERO)
+            return new_node(x, "relu", (self,), _ONE)
+        return new_node(0.0, "relu", (self,), _ZERO)
 
     # ------------------------------------------------------------------ compositions
     def __neg__(self) -> Value:
@@ -149,7 +157,7 @@ class Value:
         if type(other) is Value:
             return self + (-other)
         c = _constant(other, "-")
-        return _node(self.data - c, _fmt("-", c), (self,), _ONE)
+        return new_node(self.data - c, _fmt("-", c), (self,), _ONE)
 
     def __truediv__(self, other: Value | Number) -> Value:
         """a / b = a * (1/b); a / c for a number c is one "/c" gate (local gradient 1/c)."""
@@ -158,7 +166,7 @@ class Value:
         c = _constant(other, "/")
         if c == 0:
             raise ZeroDivisionError(f"div gate: {self.data} divided by the number 0")
-        return _node(self.data / c, _fmt("/", c), (self,), (1.0 / c,))
+        return new_node(self.data / c, _fmt("/", c), (self,), (1.0 / c,))
 
     def __radd__(self, other: Number) -> Value:
         return self + other
@@ -210,7 +218,7 @@ _new = object.__new__
 
 
 # ---------------------------------------------------------------------- the node maker
-def _node(data: float, op: str, parents: tuple, local_grads: tuple) -> Value:
+def new_node(data: float, op: str, parents: tuple, local_grads: tuple) -> Value:
     """The output node of a gate: its value, the gate's name, its inputs (the Values among
     them) and d out / d input for each. Every Value gate ends here. Under no_grad() the node
     records no parents, so it is a leaf.
@@ -245,7 +253,7 @@ def vsum(values: Iterable[Value | Number]) -> Value:
         return Value(0.0)
     n = len(terms)
     ones = _ONES[n] if n < len(_ONES) else (1.0,) * n
-    return _node(math.fsum([t.data for t in terms]), "+", terms, ones)
+    return new_node(math.fsum([t.data for t in terms]), "+", terms, ones)
 
 
 def linear(
@@ -282,7 +290,10 @@ def linear(
         parents, local = (*parents, bias), (*local, 1.0)
     if not parents:
         return Value(out)
-    return _node(out, "linear", parents, local)
+    node = new_node(out, "linear", parents, local)
+    if node.parents:  # what `rerun` needs: the numbers folded in are not parents
+        node._call = (linear, (tuple(inputs), weights, bias))
+    return node
 
 
 _JUST_VALUES = frozenset([Value])
@@ -344,3 +355,64 @@ _OP_NAMES = {
     symbol: {c: f"{symbol}{c:g}" for c in _COMMON_CONSTANTS}
     for symbol in ("+", "-", "*", "/", "**", "max ")
 }
+
+
+# ---------------------------------------------------------------------- re-running a gate
+_BUILTIN_GATES = {  # op -> the gate's forward on the parents' numbers, for `rerun`
+    "+": lambda *xs: math.fsum(xs),
+    "*": operator.mul,
+    "max": lambda a, b: max(a, b),
+    "exp": math.exp,
+    "log": math.log,
+    "1/x": lambda x: 1.0 / x,
+    "tanh": math.tanh,
+    "sigmoid": lambda x: Value(x).sigmoid().data,
+    "relu": lambda x: max(x, 0.0),
+}
+_FOLDED_GATES = {  # symbol -> the gate with a number c folded in
+    "max ": lambda x, c: max(x, c),
+    "**": lambda x, c: x**c,
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+}
+
+
+def rerun(node: Value, parents: Sequence[float]) -> float:
+    """The value `node`'s gate gives when its parents hold the numbers `parents` instead
+    (numbers folded into the gate stay as they were): what a gate checker nudges, one input
+    at a time, to compare with the recorded `local_grads`. Never reads `local_grads`.
+
+    A learner's gate re-runs its own function (`_call`). A built-in gate is found by its op;
+    a number folded into it ("+1", "*0.5", "**3") is read back from the op name, six
+    significant digits as drawn: exact enough for a finite-difference check, whose tolerance
+    is far coarser."""
+    if len(parents) != len(node.parents):
+        raise ValueError(f"rerun: the {node.op!r} gate has {len(node.parents)} inputs, "
+                         f"got {len(parents)} numbers")  # fmt: skip
+    call = getattr(node, "_call", None)
+    if call is not None and call[0] is linear:
+        return _rerun_linear(*call[1], parents)
+    if call is not None:
+        gate, inputs = call
+        values = iter(parents)
+        xs = [next(values) if type(x) is Value else float(x) for x in inputs]
+        return float(gate.forward(*xs)[0])
+    op = node.op
+    forward = _BUILTIN_GATES.get(op)
+    if forward is not None:
+        return float(forward(*parents))
+    for symbol, folded in _FOLDED_GATES.items():
+        if op.startswith(symbol):
+            return float(folded(parents[0], float(op[len(symbol):])))
+    raise ValueError(f"rerun: no gate is known by the op {op!r}")
+
+
+def _rerun_linear(inputs: tuple, weights: tuple, bias: Value | None, parents: Sequence[float]):
+    """The linear gate's w.x + b with new numbers for its parents: the weights, the inputs
+    that are Values, then the bias (the order of `linear`'s parents)."""
+    values = iter(parents)
+    w = [next(values) for _ in weights]
+    x = [next(values) if type(v) is Value else float(v) for v in inputs]
+    return sum(map(mul, w, x)) + (next(values) if bias is not None else 0.0)

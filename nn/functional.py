@@ -31,7 +31,7 @@ import numpy as np
 from gradtrace import Value, vsum
 from gradtrace.tensor import TensorGate
 from gradtrace.tensor_gates import check_reduction, class_index
-from gradtrace.value import _node as value_node  # until issue 13's gradtrace.gate is public
+from gradtrace.value import new_node as value_node  # until issue 13's gradtrace.gate is public
 
 __all__ = [
     "binary_cross_entropy",

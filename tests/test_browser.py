@@ -280,6 +280,28 @@ def test_screenshot_at_1280_by_800_is_not_blank(browser, page):
     assert 0.005 < dark < 0.5  # lines and text, but not a black screen
 
 
+def test_two_two_two_network_page_steps_to_the_end(browser, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    from test_value_worked_examples import _two_two_two, _weights
+
+    error, _ = _two_two_two(_weights())  # lecture 003's network
+    path = to_html(error, tmp_path / "two_two_two.html")
+    data = _data(path)
+    root = _open(browser, path, "#step=12")
+    assert _severe(browser) == []
+    assert root.get_attribute("data-steps") == str(len(data["steps"]))
+    assert _pixels(browser.get_screenshot_as_png())[..., :3].std() > 0.05
+    ActionChains(browser).send_keys(Keys.END).perform()
+    assert root.get_attribute("data-step") == str(len(data["steps"]) - 1)
+    w1 = next(i for i, n in enumerate(data["nodes"]) if n["name"] == "w1")
+    ActionChains(browser).move_to_element(_node_group(browser, f"w{w1}")).click().perform()
+    panel = browser.find_element("css selector", ".gt-panel")
+    assert panel.find_element("css selector", "h2").text == "w1"
+    # dE/dw1 from the notes' update: (0.15 - 0.14978072) / 0.5 = 0.00043856
+    assert [dd.text for dd in panel.find_elements("css selector", "dd")][1] == "0.000438568"
+
+
 def test_two_explorers_on_one_page_keep_their_own_state(browser, tmp_path):
     # What a notebook with two explore() outputs holds: each steps on its own.
     a, b = explore(_xyz()), explore(_square_plus())

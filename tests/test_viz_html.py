@@ -23,6 +23,13 @@ def _xyz():
     return f
 
 
+def _two_two_two():
+    """The 2-2-2 sigmoid network of the notes (lecture 003), squared error, before an update."""
+    from test_value_worked_examples import _two_two_two, _weights
+
+    return _two_two_two(_weights())[0]
+
+
 def _data(text):
     blob = re.search(r'<script type="application/json" class="gt-data">(.*?)</script>', text, re.S)
     return json.loads(blob.group(1))
@@ -110,12 +117,12 @@ def test_captions_name_every_input_once():
     e = 0.5 * (0.01 - h * w[2]) ** 2 + 0.5 * (0.99 - h) ** 2
     a = Value(3.0, "a")
     for root in (e, a * a):
-        for s in _data(explore(root).body)["steps"]:
+        for s in _steps_only(root)["steps"]:
             if s["phase"] == "backward" and s["node"] is not None:
                 said = s["caption"].split("downstream: ")[1].split("; ")
                 names = [part.split(":")[0] for part in said]
                 assert len(set(names)) == len(names), s["caption"]
-    squared = [s["caption"] for s in _data(explore(a * a).body)["steps"]][-1]
+    squared = _steps_only(a * a)["steps"][-1]["caption"]
     assert "a (input 1): 3 × 1 = 3; a (input 2): 3 × 1 = 3" in squared
 
 
@@ -126,6 +133,30 @@ def test_chain_rule_panel_comes_from_explain(xyz_page):
     assert x["headline"].startswith("How backprop got df/dx = -4")
     assert x["paths"] == ["df/dadd · dadd/dx = -4 × 1 = -4"]
     assert nodes["add"]["chain"]["sum"] == "df/dadd = -4" and nodes["add"]["chain"]["paths"] == []
+
+
+def _steps_only(root):
+    """The page's data without its pictures (no Graphviz run)."""
+    from gradtrace.viz.draw import walk
+    from gradtrace.viz.html import _graph_data
+    from gradtrace.viz.steps import BackwardSteps
+
+    return _graph_data(root, walk(root), BackwardSteps(root), "title")
+
+
+def test_two_two_two_network_steps_and_gradients():
+    from gradtrace.viz.draw import walk
+
+    error = _two_two_two()  # no backward(): the page replays it on the local gradients
+    data = _steps_only(error)
+    gates = sum(1 for n in walk(error) if n.parents)
+    assert len(data["steps"]) == 2 * (gates + 1)  # the inputs + each gate; the seed + each gate
+    nodes = {n["name"]: n for n in data["nodes"]}
+    assert nodes["f"]["value"] == "0.298371"  # the notes: E = 0.298371109
+    # The notes' update w_new = w - 0.5 dE/dw: w5 0.4 -> 0.35891648, w1 0.15 -> 0.14978072.
+    assert float(nodes["w5"]["grad"]) == pytest.approx((0.4 - 0.35891648) / 0.5, abs=1e-6)
+    assert float(nodes["w1"]["grad"]) == pytest.approx((0.15 - 0.14978072) / 0.5, abs=1e-7)
+    assert len(nodes["w1"]["chain"]["paths"]) == 2  # through o1 and through o2
 
 
 def test_a_value_used_twice_lists_its_parts():

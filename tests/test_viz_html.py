@@ -126,6 +126,31 @@ def test_captions_name_every_input_once():
     assert "a (input 1): 3 × 1 = 3; a (input 2): 3 × 1 = 3" in squared
 
 
+def test_caption_products_add_up_as_printed():
+    # The sigmoid neuron of the notes with fmt=".2f": dx0 = w0 · 0.1966 = 0.3932 printed as
+    # "2.00 × 0.20 = 0.39" reads as wrong arithmetic; the captions must multiply out.
+    from gradtrace.viz.circuit import picture_order
+    from gradtrace.viz.graph import nodes
+    from gradtrace.viz.html import _graph_data
+    from gradtrace.viz.steps import BackwardSteps
+
+    w0, x0, w1, x1, w2 = (
+        Value(v, n) for v, n in [(2, "w0"), (-1, "x0"), (-3, "w1"), (-2, "x1"), (-3, "w2")]
+    )
+    f = (w0 * x0 + w1 * x1 + w2).sigmoid()
+    data = _graph_data(f, picture_order(nodes(f)), BackwardSteps(f, fmt=".2f"), "neuron")
+    products = [
+        m.groups()
+        for step in data["steps"]
+        for m in re.finditer(r"(-?\d+\.\d+) × (-?\d+\.\d+) = (-?\d+\.\d+)", step["caption"])
+    ]
+    assert len(products) >= 5
+    for a, b, c in products:
+        digits = len(c.split(".")[1])
+        assert round(float(a) * float(b), digits) == pytest.approx(float(c)), (a, b, c)
+    assert ("2.0000", "0.1966", "0.3932") in products  # more digits where they are needed
+
+
 def test_chain_rule_panel_comes_from_explain(xyz_page):
     nodes = {n["name"]: n for n in _data(xyz_page)["nodes"]}
     x = nodes["x"]["chain"]
@@ -137,19 +162,18 @@ def test_chain_rule_panel_comes_from_explain(xyz_page):
 
 def _steps_only(root):
     """The page's data without its pictures (no Graphviz run)."""
-    from gradtrace.viz.draw import walk
+    from gradtrace.viz.circuit import picture_order
+    from gradtrace.viz.graph import nodes
     from gradtrace.viz.html import _graph_data
     from gradtrace.viz.steps import BackwardSteps
 
-    return _graph_data(root, walk(root), BackwardSteps(root), "title")
+    return _graph_data(root, picture_order(nodes(root)), BackwardSteps(root), "title")
 
 
 def test_two_two_two_network_steps_and_gradients():
-    from gradtrace.viz.draw import walk
-
     error = _two_two_two()  # no backward(): the page replays it on the local gradients
     data = _steps_only(error)
-    gates = sum(1 for n in walk(error) if n.parents)
+    gates = sum(1 for n in topological_order(error) if n.parents)
     assert len(data["steps"]) == 2 * (gates + 1)  # the inputs + each gate; the seed + each gate
     nodes = {n["name"]: n for n in data["nodes"]}
     assert nodes["f"]["value"] == "0.298371"  # the notes: E = 0.298371109
@@ -165,7 +189,7 @@ def test_a_value_used_twice_lists_its_parts():
     g.backward()
     node = next(n for n in _data(explore(g).body)["nodes"] if n["name"] == "a")
     assert node["chain"]["paths"][-1].endswith("= 1")  # the path straight into the + gate
-    assert node["grad"] == "7" and sorted(node["parts"]) == ["1", "3", "3"]
+    assert node["grad"] == "7" and node["parts"] == "1 + 3 + 3 = 7"  # the + gate's part first
 
 
 def test_data_cannot_end_its_script_element():

@@ -20,7 +20,6 @@ import itertools
 import json
 import os
 import re
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,12 +28,12 @@ from typing import Any
 from gradtrace import topological_order
 
 from .circuit import MAX_NODES, picture_order
-from .dot import to_bytes
+from .dot import to_bytes, write_file
 from .explain import explain
-from .graph import is_tensor, nodes
+from .graph import as_root, is_tensor, nodes
 from .network import network
 from .steps import BackwardSteps
-from .style import GREEN, RED, Format, fmt_number
+from .style import GREEN, RED, Format, equation, fmt_number
 
 PAGE = Path(__file__).with_name("page")  # explorer.js and explorer.css
 MAX_BYTES = 25_000_000  # a page bigger than this steps through the network view instead
@@ -73,7 +72,9 @@ class Explorer:
 
     def save(self, path: str | Path) -> Path:
         """Write the standalone page to `path`, atomically (a failure leaves what was there)."""
-        return write_atomic(Path(path), self.page().encode("utf-8"))
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return write_file(path, self.page().encode("utf-8"))
 
 
 def explore(
@@ -91,6 +92,7 @@ def explore(
     Graphs with more than `max_nodes` nodes, or whose frames would make a page of more than
     `max_bytes`, show the network view instead (grouped by `model` when given), with a note;
     None lifts either limit. Needs Graphviz's `dot`."""
+    root = as_root(root)
     if is_tensor(root):
         raise TypeError(
             "explore/to_html step through Value graphs (scalar local gradients); a Tensor graph "
@@ -154,17 +156,38 @@ def _name(node: Any, root: Any) -> str:
 
 
 def _formula(gate: Any, show: Any) -> str:
-    """What a gate computes from its inputs, each written by `show`: "0.15 * 0.05",
+    """What a gate computes from its inputs, each written by `show`: "0.15 × 0.05",
     "sigmoid(0.3775)", "0.0275 +0.35"."""
     ins = [show(p) for p in gate.parents]
     op = gate.op
-    if op in ("+", "*", "max") and len(ins) >= 2:
-        return f" {op} ".join(ins)
+    if op in ("+", "*") and len(ins) >= 2:
+        return f" {_SIGN[op]} ".join(ins)
+    if op == "max" and len(ins) >= 2:
+        return f"max({', '.join(ins)})"
     if op[:1] in "+-*/" and len(ins) == 1:  # a number folded into the gate: "+0.35", "**2"
         return f"{ins[0]} {op}"
     if op.startswith("max ") and len(ins) == 1:
         return f"max({ins[0]}, {op[4:]})"
     return f"{op}({', '.join(ins)})"
+
+
+_SIGN = {"+": "+", "*": "×"}
+
+
+def _computes(gate: Any, fmt: Format, name: Any) -> str:
+    """ "w1 × i1 = 0.15 × 0.05 = 0.0075": names where the inputs have labels, and numbers
+    that add up as shown (style.equation gives them the digits the result needs)."""
+    if gate.op in _SIGN and len(gate.parents) >= 2:
+        said = equation([p.data for p in gate.parents], _SIGN[gate.op], gate.data, fmt)
+    else:
+        said = (
+            _formula(gate, lambda p: fmt_number(p.data, fmt)) + f" = {fmt_number(gate.data, fmt)}"
+        )
+    if any(p.label for p in gate.parents):
+        said = _formula(gate, name) + " = " + said
+    if gate.label:
+        said += f" (that is {gate.label})"
+    return said
 
 
 def _graph_data(root: Any, order: list[Any], steps: BackwardSteps, title: str) -> dict:
@@ -184,7 +207,7 @@ def _graph_data(root: Any, order: list[Any], steps: BackwardSteps, title: str) -
         "root": order.index(root),
         "nodes": nodes,
         "names": names,
-        "steps": _forward_steps(order, gates, steps.num, name)
+        "steps": _forward_steps(order, gates, steps.fmt, name)
         + _backward_steps(order, steps, name),
         "note": "",
         "gradColor": RED.lower(),
@@ -218,13 +241,14 @@ def _nodes(
         for j in range(len(users[id(n)])):
             names[f"w{i}_{j}"] = i
         parts = last.parts.get(id(n), [])
+        total = last.grads.get(id(n), 0.0)
         nodes.append(
             {
                 "name": name(n),
                 "op": n.op,
                 "value": fmt_number(n.data, PANEL_FMT),
-                "grad": fmt_number(last.grads.get(id(n), 0.0), PANEL_FMT),
-                "parts": [fmt_number(p, PANEL_FMT) for p in parts] if len(parts) > 1 else [],
+                "grad": fmt_number(total, PANEL_FMT),
+                "parts": equation(parts, "+", total, PANEL_FMT) if len(parts) > 1 else "",
                 "inputs": [
                     {"node": index[id(p)], "local": fmt_number(lo, PANEL_FMT)}
                     for p, lo in zip(n.parents, n.local_grads, strict=True)
@@ -252,10 +276,10 @@ def _chain_rule(root: Any, node: Any, node_sum: str | None) -> dict:
     return chain
 
 
-def _forward_steps(order: list[Any], gates: list[Any], num: Any, name: Any) -> list[dict]:
+def _forward_steps(order: list[Any], gates: list[Any], fmt: Format, name: Any) -> list[dict]:
     """The inputs, then one step per gate in the engine's order: what it computes."""
     n = len(gates)
-    inputs = ", ".join(f"{name(x)} = {num(x.data)}" for x in order if not x.parents)
+    inputs = ", ".join(f"{name(x)} = {fmt_number(x.data, fmt)}" for x in order if not x.parents)
     steps = [
         {
             "phase": "forward",
@@ -267,11 +291,7 @@ def _forward_steps(order: list[Any], gates: list[Any], num: Any, name: Any) -> l
     ]
     index = {id(x): i for i, x in enumerate(order)}
     for k, g in enumerate(gates, start=1):
-        said = _formula(g, lambda p: num(p.data)) + f" = {num(g.data)}"
-        if any(p.label for p in g.parents):
-            said = _formula(g, name) + " = " + said
-        if g.label:
-            said += f" (that is {g.label})"
+        said = _computes(g, fmt, name)
         steps.append(
             {
                 "phase": "forward",
@@ -286,7 +306,7 @@ def _forward_steps(order: list[Any], gates: list[Any], num: Any, name: Any) -> l
 
 def _backward_steps(order: list[Any], steps: BackwardSteps, name: Any) -> list[dict]:
     """One step per frame of `backward_steps`: the seed, then each gate's products."""
-    n, num, f = len(steps) - 1, steps.num, name(steps.root)
+    n, f = len(steps) - 1, name(steps.root)
     index = {id(x): i for i, x in enumerate(order)}
     out = []
     for s in steps.steps:
@@ -296,7 +316,7 @@ def _backward_steps(order: list[Any], steps: BackwardSteps, name: Any) -> list[d
             twice = len({id(p) for p, *_ in s.products}) < len(s.products)  # a * a
             said = "; ".join(
                 f"{name(p)}{f' (input {k + 1})' if twice else ''}: "
-                f"{num(lo)} × {num(up)} = {num(d)}"
+                + equation([lo, up], "×", d, steps.fmt)
                 for p, k, lo, up, d in s.products
             )
             caption = (
@@ -396,21 +416,3 @@ def _scope_ids(svg: str, prefix: str) -> str:
 
 def _asset(name: str) -> str:
     return (PAGE / name).read_text(encoding="utf-8")
-
-
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write `data` to `path` through a temporary file in the same folder and `os.replace`,
-    so a failure half way never leaves a broken file where a good one was."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        # mkstemp makes the file private (0600); a page is for sharing: keep the old file's
-        # mode, or rw-r--r--.
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

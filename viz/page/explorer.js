@@ -219,11 +219,11 @@
       panel.appendChild(el("p", status(n, s), "gt-status"));
       var dl = el("dl");
       row(dl, "value", n.value);
-      var grad = n.parts.length ? n.parts.join(" + ") + " = " + n.grad : n.grad;
+      var grad = n.parts || n.grad;
       row(dl, "∂" + rootName + "/∂" + n.name, grad);
       panel.appendChild(dl);
-      if (n.parts.length) {
-        panel.appendChild(el("p", "It is used " + n.parts.length + " times: the gradients " +
+      if (n.parts) {
+        panel.appendChild(el("p", "It is used " + n.users.length + " times: the gradients " +
           "that come back along each use add up.", "gt-note"));
       }
       if (n.inputs.length) {

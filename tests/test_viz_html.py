@@ -98,6 +98,20 @@ def test_every_svg_node_maps_to_a_graph_node(xyz_page):
     assert sorted(op for op in gates.values() if op) == ["*", "+"]
 
 
+def test_a_value_used_many_times_maps_every_copy_of_its_name():
+    from gradtrace import vsum
+
+    x = Value(2.0, "x")
+    f = vsum([x * k for k in range(1, 7)])  # x drawn again at each of its 6 uses
+    page = explore(f).body
+    data = _data(page)
+    titles = re.findall(r'<g id="[^"]*" class="node">\s*<title>([^<]+)</title>', page)
+    copies = {t for t in titles if t.startswith("r")}  # the same in every frame
+    assert len(copies) == 6
+    assert {data["nodes"][data["names"][t]]["name"] for t in copies} == {"x"}
+    assert {t for t in titles if t not in data["names"]} <= {"out"}
+
+
 def test_captions_say_what_each_gate_computes(xyz_page):
     captions = [s["caption"] for s in _data(xyz_page)["steps"]]
     assert captions[0] == "forward, step 0 of 2: the inputs x = -2, y = 5, z = -4"

@@ -192,7 +192,8 @@ def _computes(gate: Any, fmt: Format, name: Any) -> str:
 
 def _graph_data(root: Any, order: list[Any], steps: BackwardSteps, title: str) -> dict:
     """Everything the page's script needs: the nodes (by their index in `picture_order`: how
-    the pictures name them: n3 the gate, w3 its wire, w3_1 a branch, b3 the split dot), the
+    the pictures name them: n3 the gate, w3 its wire, w3_1 a branch, b3 the split dot, r3_1
+    the name written again at a branch of a node used many times), the
     steps (forward, then backward) and which SVG element belongs to which node."""
     every = explain(root, fmt=PANEL_FMT)  # the chain rule, per node, and a name for each
 
@@ -238,8 +239,8 @@ def _nodes(
     names: dict[str, int] = {}
     for i, n in enumerate(order):
         names[f"n{i}"] = names[f"w{i}"] = names[f"b{i}"] = i
-        for j in range(len(users[id(n)])):
-            names[f"w{i}_{j}"] = i
+        for j in range(len(users[id(n)])):  # a branch; r: the name again at a many-use node
+            names[f"w{i}_{j}"] = names[f"r{i}_{j}"] = i
         parts = last.parts.get(id(n), [])
         total = last.grads.get(id(n), 0.0)
         nodes.append(

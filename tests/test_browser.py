@@ -198,6 +198,12 @@ def test_buttons_and_slider_move_between_steps(browser, page):
     )
     assert root.get_attribute("data-step") == "4"
     assert browser.find_element("css selector", ".gt-counter").text.startswith("step 4 of")
+    zoom = browser.find_element("css selector", ".gt-zoom")
+    assert zoom.text == "1:1"  # (x+y)z fits the window
+    zoom.click()
+    assert "gt-zoomed" in root.get_attribute("class") and zoom.text == "fit"
+    svg = browser.find_element("css selector", ".gt-frame:not([hidden]) svg")
+    assert svg.value_of_css_property("width").endswith("px")
 
 
 def test_play_steps_on_by_itself_and_pause_stops_it(browser, page):

@@ -149,7 +149,20 @@
       renderPanel();
       if (zoomed && s.node !== null && byNode[s.node]) {
         var gate = byNode[s.node].filter(function (g) { return g.classList.contains("node"); });
-        if (gate.length) gate[0].scrollIntoView({ block: "nearest", inline: "nearest" });
+        if (gate.length) follow(gate[0]);
+      }
+    }
+
+    // At actual size, bring the gate at work to the middle of the view when it is near an
+    // edge or out of sight (and leave the view alone while it is well inside).
+    function follow(g) {
+      var box = root.querySelector(".gt-frames");
+      var b = box.getBoundingClientRect(), r = g.getBoundingClientRect(), margin = 60;
+      if (r.left < b.left + margin || r.right > b.right - margin) {
+        box.scrollLeft += (r.left + r.right - b.left - b.right) / 2;
+      }
+      if (r.top < b.top + margin || r.bottom > b.bottom - margin) {
+        box.scrollTop += (r.top + r.bottom - b.top - b.bottom) / 2;
       }
     }
 

@@ -133,7 +133,7 @@ def to_html(root: Any, path: str | Path, **options: Any) -> Path:
 # ---------------------------------------------------------------------------- the data
 def _frame(steps: BackwardSteps, i: int) -> str:
     """Backward frame `i` as SVG text ready to inline."""
-    return _clean_svg(to_bytes(steps.digraph(i), "svg").decode())
+    return _without_caption(_clean_svg(to_bytes(steps.digraph(i), "svg").decode()))
 
 
 def _frames(steps: BackwardSteps, which: range) -> list[str]:
@@ -143,7 +143,7 @@ def _frames(steps: BackwardSteps, which: range) -> list[str]:
     graphs = [steps.digraph(i) for i in which]
     with ThreadPoolExecutor(max_workers=max(1, min(8, os.cpu_count() or 1))) as pool:
         svgs = pool.map(lambda g: to_bytes(g, "svg").decode(), graphs)
-        return [_clean_svg(svg) for svg in svgs]
+        return [_without_caption(_clean_svg(svg)) for svg in svgs]
 
 
 def _name(node: Any, root: Any) -> str:
@@ -408,6 +408,15 @@ def _clean_svg(svg: str) -> str:
     svg = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg)
     svg = re.sub(r'<svg width="[^"]*" height="[^"]*"', "<svg", svg, count=1)
     return svg.strip()
+
+
+_CAPTION = re.compile(r'<g id="[^"]*" class="node">\s*<title>caption</title>.*?</g>\n?', re.S)
+
+
+def _without_caption(svg: str) -> str:
+    """A backward frame without its own caption (the frames write it as a node titled
+    "caption", above the graph): the page's caption line says it, with unique names."""
+    return _CAPTION.sub("", svg, count=1)
 
 
 def _scope_ids(svg: str, prefix: str) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Sequence
 from numbers import Real
+from operator import attrgetter
 from typing import Any, Union
 
 import numpy as np
@@ -31,6 +32,7 @@ ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence]
 
 _new = object.__new__
 _ndarray = np.ndarray
+_data, _needs_grad = attrgetter("data"), attrgetter("requires_grad")  # C-level, for _shares
 
 
 class Tensor:
@@ -265,10 +267,10 @@ class Tensor:
         `g` itself (the add gate passes it straight on) goes to one holder uncopied, and a
         leaf never keeps a view of someone else's array as its gradient."""
         gate, parents, site = self._gate, self.parents, self._site
-        xs = [p.data for p in parents]
+        xs = list(map(_data, parents))
         settings = self._settings if self._saved is None else {**self._settings, **self._saved}
         if gate.wants_needs:
-            needs = [p.requires_grad for p in parents]
+            needs = list(map(_needs_grad, parents))
             grads = gate.vjp(g, self.data, *xs, needs=needs, **settings)
         else:
             grads = gate.vjp(g, self.data, *xs, **settings)
@@ -295,7 +297,7 @@ class Tensor:
                 if handed:
                     gi = g.copy()
                 handed = True
-            if p.grad is None and not p.parents and (gi.base is not None
+            if not p.parents and p.grad is None and (gi.base is not None
                                                      or not gi.flags.writeable):
                 gi = gi.copy()  # a leaf keeps its own array, never a view of another  # fmt: skip
             if site is not None:

@@ -280,3 +280,13 @@ def test_cli_draw_writes_the_page(tmp_path, capsys):
     data = _data(out.read_text(encoding="utf-8"))
     assert data["title"] == "f = (x + y) * z"
     assert len(data["steps"]) == 6
+
+
+def test_a_traced_pytorch_graph_gets_the_same_page(torch):
+    from gradtrace.viz import trace_torch
+
+    t = trace_torch(lambda x, y, z: (x + y) * z, -2.0, 5.0, -4.0)  # the lecture's (x+y)z
+    data = _data(explore(t).body)
+    nodes = {n["name"]: n for n in data["nodes"]}
+    assert {k: nodes[k]["grad"] for k in "xyz"} == {"x": "-4", "y": "-4", "z": "3"}
+    assert len(data["steps"]) == 6

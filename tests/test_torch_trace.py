@@ -178,3 +178,14 @@ def test_explain_reads_a_traced_graph_as_a_gradtrace_one(torch):
 
     f = trace_torch(lambda x, y, z: (x + y) * z, -2.0, 5.0, -4.0)
     assert str(explain(f, wrt="x")) == str(explain(xyz_in_gradtrace(), wrt="x"))
+
+
+def test_backward_steps_of_a_bare_tensor_say_what_is_missing(torch):
+    x, y = torch.tensor(2.0, requires_grad=True), torch.tensor(3.0, requires_grad=True)
+    f = x * y
+    f.backward()  # mul's saved inputs are freed: its local gradients are unknown
+    with pytest.raises(TypeError, match="trace_torch"):
+        backward_steps(f)
+    g = x * y
+    g.backward(retain_graph=True)  # kept: the steps replay PyTorch's local gradients
+    assert len(backward_steps(g)) == 2

@@ -61,7 +61,9 @@ class BackwardSteps:
         if any(n.parents and getattr(n, "local_grads", None) is None for n in self.order):
             raise TypeError(
                 "backward_steps replays the scalar local gradients of Value graphs; Tensor "
-                "gates record vector-Jacobian products instead (draw the Tensor graph)"
+                "gates record vector-Jacobian products instead (draw the Tensor graph), and a "
+                "PyTorch tensor after backward() has lost them (use viz.trace_torch, or "
+                "backward(retain_graph=True))"
             )
         self.picture = Picture(root, fmt=fmt, rankdir=rankdir, order=self.order[::-1])
         self.steps = list(self._replay())

@@ -9,6 +9,7 @@ from typing import Any
 
 from . import value as _value
 from .anomaly import AnomalyError, detect_anomaly
+from .check_gates import GateReport, check_gates
 from .conv_gates import avg_pool2d, conv2d, max_pool2d
 from .custom_gates import gate
 from .engine import topological_order
@@ -31,10 +32,12 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Any:
 
 __all__ = [
     "AnomalyError",
+    "GateReport",
     "GradcheckError",
     "Tensor",
     "Value",
     "avg_pool2d",
+    "check_gates",
     "concatenate",
     "conv2d",
     "cross_entropy",

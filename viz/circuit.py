@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import gradtrace
 import graphviz
 
 from .dot import CAPTION, FORMATS, Writer, cell, picture_bytes, text_lines_label, write_file
@@ -28,6 +29,8 @@ from .style import (
     GREY,
     HIGHLIGHT,
     RED,
+    WARN,
+    WARN_FILL,
     Format,
     fmt_number,
     summary,
@@ -126,6 +129,7 @@ class Picture:
         show_roles: bool = False,
         title: str | None = None,
         order: list[Any] | None = None,
+        check: Any = None,
     ) -> None:
         if rankdir not in ("LR", "RL", "TB", "BT"):
             raise ValueError(f"rankdir must be LR, RL, TB or BT, got {rankdir!r}")
@@ -145,6 +149,8 @@ class Picture:
                 name = node.op or format(node.data, "g")
                 tag = node.label or f"({name}) #{len(self.shared) + 1}"
                 self.shared[id(node)] = tag
+        # check_gates' findings by gate and input: drawn in the warning colour
+        self.wrong = {(id(f.node), f.input): f for f in (check or ())}
 
     # Ports where a wire enters and leaves its label node (the middle of its two sides).
     @property
@@ -185,6 +191,13 @@ class Picture:
         if not self.show_local or not locals_:
             return []
         return [cell(f"local {self.num(locals_[k])}", BLUE, 10)]
+
+    def check_text(self, gate: Any, k: int) -> list[str]:
+        """Under a wire into a gate check_gates found wrong: both numbers, in the warning colour."""
+        f = self.wrong.get((id(gate), k))
+        if f is None:
+            return []
+        return [cell(f"backward {self.num(f.analytic)} ≠ numeric {self.num(f.numeric)}", WARN, 10)]
 
     # -------------------------------------------------------------------------- building
     def new_digraph(self) -> graphviz.Digraph:
@@ -255,10 +268,14 @@ class Picture:
                     attrs["label"] = f"<{html.escape(node.op)}<BR/>{role}>"
                 if highlight is node:
                     attrs.update(style="filled", fillcolor=HIGHLIGHT, penwidth="2")
+                wrong = [k for k in range(len(node.parents)) if (id(node), k) in self.wrong]
+                if wrong:
+                    attrs.update(style="filled", fillcolor=WARN_FILL, color=WARN, penwidth="2")
                 w.node(nid, **attrs)
                 # In-edges in operand order (with ordering=in: x above y, as on the slides).
                 for k in range(len(node.parents)):
-                    w.edge(feeds.pop((id(node), k)), nid)
+                    edge = {"color": WARN, "penwidth": "2"} if k in wrong else {}
+                    w.edge(feeds.pop((id(node), k)), nid, **edge)
             else:
                 label = node.label or ""
                 w.node(nid, label=label, **TIGHT)
@@ -273,7 +290,7 @@ class Picture:
             users = self.users[id(node)]
             if len(users) == 1:
                 gate, k = users[0]
-                below += self.local_text(gate, k)
+                below += self.local_text(gate, k) + self.check_text(gate, k)
                 if wire_extra:
                     below += wire_extra(node, gate, k)
             w.node(f"w{i}", label=wire_label(above, below, self.vertical), shape="plain")
@@ -296,6 +313,7 @@ class Picture:
                 for j, (gate, k) in enumerate(users):
                     bgrad, bknown = branch_of(node, gate, k)
                     b_below = self.grad_text(node, bgrad, bknown) + self.local_text(gate, k)
+                    b_below += self.check_text(gate, k)
                     if wire_extra:
                         b_below += wire_extra(node, gate, k)
                     b_above = self.value_text(node)
@@ -321,6 +339,7 @@ def draw(
     title: str | None = None,
     max_nodes: int | None = MAX_NODES,
     model: Any = None,
+    check: Any = None,
 ) -> graphviz.Digraph:
     """The computation graph of `root` in the lecture's style, as a `graphviz.Digraph`.
 
@@ -331,9 +350,14 @@ def draw(
     max: router, mul: switcher). Before `backward()` (every grad 0, or None for Tensors) only
     values are drawn, with a note. Graphs with more than `max_nodes` nodes are drawn as the
     network view instead (grouped by module when `model` is given); `max_nodes=None` never
-    switches."""
+    switches. `check` is a `gradtrace.check_gates` report (or True to run it): a gate it
+    found wrong is drawn in a warning colour, with backward's and the numeric value under
+    each wrong input wire."""
     root = as_root(root)
     order = nodes(root)
+    if check is True:
+        check = gradtrace.check_gates(root)
+    check_notes = [] if check is None or check is False else [check.headline()]
     if max_nodes is not None and len(order) > max_nodes:
         from .network import network
 
@@ -341,6 +365,8 @@ def draw(
             f"{len(order)} nodes (more than max_nodes={max_nodes}): network view; "
             "draw(..., max_nodes=None) draws every node"
         )
+        if check_notes:
+            note += f"; {check_notes[0]} The network view does not mark gates: print the report"
         return network(root, model=model, note=note, order=order)
     pic = Picture(
         root,
@@ -350,9 +376,10 @@ def draw(
         show_roles=show_roles,
         title=title,
         order=order,
+        check=check or None,  # False, None, or a report that found nothing
     )
     known = grads_computed(order)
-    notes = [] if known else [NOT_COMPUTED]
+    notes = ([] if known else [NOT_COMPUTED]) + check_notes
 
     def grad_of(node: Any) -> tuple[Any, bool]:
         return node.grad, known

@@ -18,6 +18,8 @@ RED = "#c62828"  # gradients (the lecture's red)
 BLUE = "#1565c0"  # local gradients and products
 GREY = "#757575"
 HIGHLIGHT = "#ffe082"
+WARN = "#d50000"  # a gate whose recorded derivative check_gates found wrong
+WARN_FILL = "#ffcdd2"
 
 Format = str | Callable[[float], str]
 DEFAULT_FORMAT = ".4g"

@@ -1,0 +1,388 @@
+"""`check_gates`: which gate of a built graph has a wrong derivative.
+
+`gradcheck` differentiates a whole function, so it can only say that some input's gradient
+is off. `check_gates` looks at every gate on its own: it re-runs the gate's forward rule at
+the inputs the gate recorded, nudged a little each way (central differences of that gate
+alone), and compares with what the gate recorded for backward: its local gradients (Value)
+or its vector-Jacobian product (Tensor). A wrong derivative is caught at the gate that has it.
+
+A Tensor gate is probed, never differentiated in full: for a random upstream gradient g and
+a few random directions v, the slope d/dt sum(g * f(x + t v)) at t = 0 is compared with
+<vjp(g), v>. That costs a few forward runs whatever the tensor's size (a wrong VJP almost
+surely changes the slope along a random direction).
+
+Where a gate has no derivative (relu at 0, max on a tie, abs at 0) the two one-sided
+differences disagree and do not come closer as the step shrinks. Such an input is a kink:
+it is set apart (`report.skipped`), never reported as wrong.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import value as _value
+from .engine import topological_order
+from .grad_mode import no_grad
+from .tensor import Tensor, unbroadcast
+
+PROBES = 3  # random directions per Tensor gate input
+LEVELS = 7  # step sizes tried (each 10x smaller) before an input is called a kink
+
+# Why an input was not compared (report.skipped).
+KINK = "kink: the one-sided differences disagree (no derivative here)"
+DOMAIN = "the forward fails on both sides of this input (outside its domain)"
+NO_FORWARD = "the node records no forward rule to re-run"
+SKIPS = (KINK, DOMAIN, NO_FORWARD)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One gate input whose recorded derivative disagrees with finite differences (or, in
+    `report.skipped`, one that could not be compared, with the `reason`).
+
+    For a Value gate `analytic` is the local gradient d node / d input and `numeric` its
+    central difference; for a Tensor gate both are the slope along one random direction
+    (see the module docstring). `input` indexes `node.parents` (the wires into the gate);
+    `site` is where the node was made, when anomaly mode recorded it; `reason` says why an
+    input was skipped, or what else went wrong (a VJP of the wrong shape)."""
+
+    op: str
+    node: Any
+    input: int
+    analytic: float
+    numeric: float
+    rel_error: float
+    site: str | None = None
+    reason: str = ""
+
+    @property
+    def parent(self) -> Any:
+        """The input node itself, `node.parents[input]`."""
+        return self.node.parents[self.input]
+
+
+class GateReport(Sequence):
+    """What `check_gates` found: a sequence of `Finding`s, one per disagreeing gate input
+    (empty when every gate agrees), plus `skipped` (kinks and the like, each with its reason),
+    `gates` and `checked` (how many gates and gate inputs were compared)."""
+
+    def __init__(
+        self,
+        findings: list[Finding],
+        skipped: list[Finding],
+        gates: int,
+        checked: int,
+        settings: dict[str, float],
+    ) -> None:
+        self.findings = findings
+        self.skipped = skipped
+        self.gates = gates
+        self.checked = checked
+        self.settings = settings
+
+    def __getitem__(self, i: Any) -> Any:
+        return self.findings[i]
+
+    def __len__(self) -> int:
+        return len(self.findings)
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.findings)
+
+    def __repr__(self) -> str:
+        return f"<GateReport: {len(self.findings)} disagreeing of {self.checked} gate inputs>"
+
+    def summary(self) -> str:
+        """One sentence: how much was checked and what disagreed."""
+        s = self.settings
+        head = (
+            f"check_gates: {self.gates} gates, {self.checked} gate inputs compared "
+            f"(eps {s['eps']:g}, rtol {s['rtol']:g}, atol {s['atol']:g}): "
+        )
+        if not self.findings:
+            head += "every gate agrees with finite differences"
+        else:
+            n = len(self.findings)
+            head += f"{n} disagree{'s' if n == 1 else ''}"
+        if self.skipped:
+            head += f"; {len(self.skipped)} skipped (see below)"
+        return head + "."
+
+    def headline(self) -> str:
+        """The summary in a few words (a picture's caption)."""
+        if not self.findings:
+            return f"check_gates: all {self.checked} gate inputs agree with finite differences"
+        wrong = ", ".join(f"{f.op} (input {f.input})" for f in self.findings[:3])
+        more = ", ..." if len(self.findings) > 3 else ""
+        n = len(self.findings)
+        return (f"check_gates: {n} of {self.checked} gate inputs disagree{'s' * (n == 1)} "
+                f"with finite differences: {wrong}{more}")  # fmt: skip
+
+    def rows(self) -> list[list[str]]:
+        """The table's cells, one row per finding: op, output, input, analytic, numeric,
+        relative error, where the node was made."""
+        return [_row(f) for f in self.findings]
+
+    def __str__(self) -> str:
+        lines = [self.summary()]
+        if self.findings:
+            lines += _text_table(_HEADER, self.rows())
+        for f in self.findings:
+            if f.reason:
+                lines.append(f"  {f.op} {_name(f.node)}, input {_input_name(f)}: {f.reason}")
+        for f in self.skipped:
+            lines.append(f"  skipped: {f.op} {_name(f.node)}, input {_input_name(f)}: {f.reason}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        parts = [f"<p>{html.escape(self.summary())}</p>"]
+        if self.findings:
+            head = "".join(f"<th>{html.escape(h)}</th>" for h in _HEADER)
+            body = "".join(
+                "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+                for row in self.rows()
+            )
+            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        if self.skipped:
+            items = "".join(
+                f"<li>{html.escape(f'{f.op} {_name(f.node)}, input {_input_name(f)}: {f.reason}')}"
+                "</li>"
+                for f in self.skipped
+            )
+            parts.append(f"<p>skipped:</p><ul>{items}</ul>")
+        return "".join(parts)
+
+
+def check_gates(
+    root: Any,
+    eps: float = 1e-6,
+    rtol: float = 1e-4,
+    atol: float = 1e-5,
+    probes: int = PROBES,
+    seed: int = 0,
+) -> GateReport:
+    """Re-run every gate `root` depends on at its recorded inputs, nudged by central
+    differences, and compare with its recorded local gradients (Value) or VJP (Tensor).
+
+    An input disagrees when |analytic - numeric| > atol + rtol * |numeric| (as in
+    `gradcheck`). The step is `eps` times the input's size (at least 1), smaller where the
+    gate is curved. Tensor gates are probed along `probes` random directions with a random
+    upstream gradient (from `seed`), in float64. Returns a `GateReport`."""
+    if not eps > 0 or not rtol >= 0 or not atol >= 0:
+        raise ValueError(f"check_gates: need eps > 0, rtol >= 0, atol >= 0; got {eps}, {rtol}, "
+                         f"{atol}")  # fmt: skip
+    if probes < 1:
+        raise ValueError(f"check_gates: probes must be at least 1, got {probes}")
+    rng = np.random.default_rng(seed)
+    findings, skipped = [], []
+    gates = checked = 0
+    with no_grad(), np.errstate(all="ignore"):
+        for node in topological_order(root):
+            if not node.parents:
+                continue
+            gates += 1
+            if isinstance(node, Tensor):
+                results = _tensor_gate(node, eps, rtol, atol, probes, rng)
+            else:
+                results = _value_gate(node, eps, rtol, atol)
+            for i, analytic, numeric, reason in results:
+                site = getattr(node, "_site", None)
+                rel = _relative(analytic, numeric)
+                f = Finding(node.op, node, i, analytic, numeric, rel, site, reason)
+                if reason in SKIPS:
+                    skipped.append(f)
+                    continue
+                checked += 1
+                if not abs(analytic - numeric) <= atol + rtol * abs(numeric):  # NaN disagrees
+                    findings.append(f)
+    settings = {"eps": eps, "rtol": rtol, "atol": atol}
+    return GateReport(findings, skipped, gates, checked, settings)
+
+
+# ---------------------------------------------------------------------- one slope, numerically
+Result = tuple[int, float, float, str]  # (input, analytic, numeric, reason: a SKIPS or a note)
+
+
+def slope(phi: Callable[[float], float], h: float, rtol: float, atol: float) -> tuple[float, str]:
+    """phi'(0) by central differences, and "" or why it has none (KINK, DOMAIN).
+
+    If the one-sided differences (phi(h) - phi(0)) / h and (phi(0) - phi(-h)) / h agree
+    within the tolerance, their mean is the answer. If not, the step is made 10x smaller:
+    for a smooth but curved phi their gap shrinks with h, at a kink it stays (relu at 0: one
+    side has slope 1, the other 0, for every h)."""
+    f0 = phi(0.0)
+    gap_before = math.inf
+    central = math.nan
+    for _ in range(LEVELS):
+        up, down = phi(h), phi(-h)
+        if not (math.isfinite(up) and math.isfinite(down)):
+            h /= 100  # e.g. log of a number near 0, nudged below 0: step closer
+            continue
+        central = (up - down) / (2 * h)
+        gap = abs((up - f0) / h - (f0 - down) / h)
+        if gap <= atol + rtol * abs(central):
+            return central, ""
+        if gap > 0.5 * gap_before:  # not shrinking with the step: a kink
+            return central, KINK
+        gap_before = gap
+        h /= 10
+    return central, KINK if math.isfinite(central) else DOMAIN
+
+
+# ---------------------------------------------------------------------- Value gates
+def _value_gate(node: Any, eps: float, rtol: float, atol: float) -> list[Result]:
+    """Each input of a Value gate: its recorded local gradient against the slope of the gate
+    re-run with only that input moved."""
+    rerun = _value_forward(node)
+    xs = [p.data for p in node.parents]
+    if rerun is None:
+        return [(i, node.local_grads[i], math.nan, NO_FORWARD) for i in range(len(xs))]
+    results = []
+    for i, x in enumerate(xs):
+
+        def phi(t: float, i: int = i, x: float = x) -> float:
+            moved = list(xs)
+            moved[i] = x + t
+            try:
+                return float(rerun(moved))
+            except (ArithmeticError, ValueError):  # outside the gate's domain
+                return math.nan
+
+        numeric, reason = slope(phi, eps * max(abs(x), 1.0), rtol, atol)
+        results.append((i, float(node.local_grads[i]), numeric, reason))
+    return results
+
+
+def _value_forward(node: Any) -> Callable[[list[float]], float] | None:
+    """The gate's forward as a function of its inputs' values (one per parent), or None.
+
+    A learner's gate (`gradtrace.gate`) records its forward (`node._gate`) and every input
+    in call order (`node._inputs`, plain numbers included); a built-in gate is re-run by
+    `value.rerun`."""
+    gate = getattr(node, "_gate", None)
+    if gate is not None:
+        inputs = list(node._inputs)
+        slots = [k for k, x in enumerate(inputs) if isinstance(x, _value.Value)]
+
+        def forward(xs: list[float]) -> float:
+            args = [x.data if isinstance(x, _value.Value) else x for x in inputs]
+            for k, x in zip(slots, xs, strict=True):
+                args[k] = x
+            return gate.forward(*args)[0]
+
+        return forward
+    rerun = getattr(_value, "rerun", None)
+    if rerun is None:
+        return None
+    return lambda xs: rerun(node, xs)
+
+
+# ---------------------------------------------------------------------- Tensor gates
+def _tensor_gate(
+    node: Tensor, eps: float, rtol: float, atol: float, probes: int, rng: np.random.Generator
+) -> list[Result]:
+    """Each input of a Tensor gate that needs a gradient: <vjp(g), v> against the slope of
+    sum(g * forward(..., x + t v, ...)) for `probes` random directions v (the worst is kept)."""
+    gate, settings = node._gate, node._settings or {}
+    if gate is None:
+        return [(i, math.nan, math.nan, NO_FORWARD) for i in range(len(node.parents))]
+    xs = [np.array(p.data, dtype=np.float64) for p in node.parents]
+
+    def run(arrays: list[np.ndarray]) -> tuple[np.ndarray, dict | None]:
+        out = gate.forward(*arrays, **settings)
+        return out if type(out) is tuple else (out, None)
+
+    out, saved = run(xs)
+    out = np.asarray(out, dtype=np.float64)
+    if out.size == 0:
+        return []
+    g = np.ones_like(out) if out.size == 1 else rng.standard_normal(out.shape)
+    grads = gate.backward_rule(g, out, xs, node.parents, settings, saved)
+    results = []
+    for i, (p, x) in enumerate(zip(node.parents, xs, strict=True)):
+        if not p.requires_grad or x.size == 0:
+            continue
+        try:
+            gi = np.zeros_like(x) if grads[i] is None else np.asarray(grads[i], np.float64)
+            gi = unbroadcast(gi, x.shape, node.op, i)
+        except ValueError as e:  # a VJP of the wrong shape: wrong, whatever the numbers
+            results.append((i, math.nan, math.nan, str(e)))
+            continue
+        # A one-element input is moved by itself (its numbers are then d/dx), a larger one
+        # along random directions, each element in proportion to its size (at least 1).
+        if x.size == 1:
+            directions, h = [np.ones_like(x)], eps * max(abs(float(x.reshape(-1)[0])), 1.0)
+        else:
+            scale = np.maximum(np.abs(x), 1.0)
+            directions, h = [rng.standard_normal(x.shape) * scale for _ in range(probes)], eps
+        worst = None
+        for v in directions:
+
+            def phi(t: float, i: int = i, v: np.ndarray = v) -> float:
+                moved = list(xs)
+                moved[i] = xs[i] + t * v
+                try:
+                    y = np.asarray(run(moved)[0], dtype=np.float64)
+                except (ArithmeticError, ValueError):
+                    return math.nan
+                return float(np.vdot(g, y))
+
+            numeric, reason = slope(phi, h, rtol, atol)
+            analytic = float(np.vdot(gi, v))
+            excess = abs(analytic - numeric) - (atol + rtol * abs(numeric))
+            key = (not reason, not excess <= 0, excess if excess == excess else math.inf)
+            # the worst probe: one that was compared, then one that disagrees, then by how much
+            if worst is None or key > worst[0]:
+                worst = (key, (i, analytic, numeric, reason))
+        results.append(worst[1])
+    return results
+
+
+# ---------------------------------------------------------------------- the table
+_HEADER = ["op", "output", "input", "analytic", "numeric", "rel. error", "made at"]
+
+
+def _relative(a: float, n: float) -> float:
+    """|a - n| / max(|a|, |n|): 0 when they agree, near 1 when they have nothing in common."""
+    scale = max(abs(a), abs(n))
+    if scale == 0:
+        return 0.0
+    return abs(a - n) / scale if math.isfinite(scale) else math.nan
+
+
+def _name(node: Any) -> str:
+    """A node as the table names it: its label, else its value (a Tensor: its shape)."""
+    if node.label:
+        return node.label
+    if isinstance(node, Tensor):
+        return f"shape {tuple(node.shape)}"
+    return f"= {node.data:.6g}"
+
+
+def _input_name(f: Finding) -> str:
+    label = f.parent.label
+    return f"{f.input} ({label})" if label else str(f.input)
+
+
+def _row(f: Finding) -> list[str]:
+    return [
+        f.op,
+        _name(f.node),
+        _input_name(f),
+        f"{f.analytic:.6g}",
+        f"{f.numeric:.6g}",
+        f"{f.rel_error:.2g}",
+        f.site or "-",
+    ]
+
+
+def _text_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[c]) for r in [header, *rows]) for c in range(len(header))]
+    return ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+            for r in [header, *rows]]  # fmt: skip

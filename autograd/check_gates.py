@@ -39,6 +39,7 @@ KINK = "kink: the one-sided differences disagree (no derivative here)"
 DOMAIN = "the forward fails on both sides of this input (outside its domain)"
 NO_FORWARD = "the node records no forward rule to re-run"
 SKIPS = (KINK, DOMAIN, NO_FORWARD)
+TENSOR_NOTE = "(for a Tensor gate: both are slopes along a random direction, <vjp(g), v>)"
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,13 @@ class GateReport(Sequence):
         return (f"check_gates: {n} of {self.checked} gate inputs disagree{'s' * (n == 1)} "
                 f"with finite differences: {wrong}{more}")  # fmt: skip
 
+    def _probed(self) -> bool:
+        """Does a finding compare slopes along a random direction (a Tensor gate's probe)?"""
+        return any(
+            isinstance(f.node, Tensor) and (f.node.size > 1 or f.parent.size > 1)
+            for f in self.findings
+        )
+
     def rows(self) -> list[list[str]]:
         """The table's cells, one row per finding: op, output, input, analytic, numeric,
         relative error, where the node was made."""
@@ -133,6 +141,8 @@ class GateReport(Sequence):
         lines = [self.summary()]
         if self.findings:
             lines += _text_table(_HEADER, self.rows())
+        if self._probed():
+            lines.append(f"  {TENSOR_NOTE}")
         for f in self.findings:
             if f.reason:
                 lines.append(f"  {f.op} {_name(f.node)}, input {_input_name(f)}: {f.reason}")
@@ -149,6 +159,8 @@ class GateReport(Sequence):
                 for row in self.rows()
             )
             parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+            if self._probed():
+                parts.append(f"<p>{html.escape(TENSOR_NOTE)}</p>")
         if self.skipped:
             items = "".join(
                 f"<li>{html.escape(f'{f.op} {_name(f.node)}, input {_input_name(f)}: {f.reason}')}"
@@ -195,7 +207,7 @@ def check_gates(
                 site = getattr(node, "_site", None)
                 rel = _relative(analytic, numeric)
                 f = Finding(node.op, node, i, analytic, numeric, rel, site, reason)
-                if reason in SKIPS:
+                if reason.startswith(SKIPS):
                     skipped.append(f)
                     continue
                 checked += 1
@@ -243,6 +255,11 @@ def _value_gate(node: Any, eps: float, rtol: float, atol: float) -> list[Result]
     xs = [p.data for p in node.parents]
     if rerun is None:
         return [(i, node.local_grads[i], math.nan, NO_FORWARD) for i in range(len(xs))]
+    try:
+        rerun(xs)
+    except Exception as e:  # the gate cannot be re-run even where it was recorded
+        note = f"{NO_FORWARD} ({type(e).__name__}: {e})"
+        return [(i, float(node.local_grads[i]), math.nan, note) for i in range(len(xs))]
     results = []
     for i, x in enumerate(xs):
 
@@ -260,23 +277,9 @@ def _value_gate(node: Any, eps: float, rtol: float, atol: float) -> list[Result]
 
 
 def _value_forward(node: Any) -> Callable[[list[float]], float] | None:
-    """The gate's forward as a function of its inputs' values (one per parent), or None.
-
-    A learner's gate (`gradtrace.gate`) records its forward (`node._gate`) and every input
-    in call order (`node._inputs`, plain numbers included); a built-in gate is re-run by
-    `value.rerun`."""
-    gate = getattr(node, "_gate", None)
-    if gate is not None:
-        inputs = list(node._inputs)
-        slots = [k for k, x in enumerate(inputs) if isinstance(x, _value.Value)]
-
-        def forward(xs: list[float]) -> float:
-            args = [x.data if isinstance(x, _value.Value) else x for x in inputs]
-            for k, x in zip(slots, xs, strict=True):
-                args[k] = x
-            return gate.forward(*args)[0]
-
-        return forward
+    """The gate's forward as a function of its inputs' values (one per parent), or None:
+    `value.rerun`, which re-runs a built-in gate by its op and a learner's `gate` by its own
+    function, with any number folded into the gate kept as it was."""
     rerun = getattr(_value, "rerun", None)
     if rerun is None:
         return None
@@ -303,7 +306,13 @@ def _tensor_gate(
     if out.size == 0:
         return []
     g = np.ones_like(out) if out.size == 1 else rng.standard_normal(out.shape)
-    grads = gate.backward_rule(g, out, xs, node.parents, settings, saved)
+    kwargs = settings if saved is None else {**settings, **saved}
+    if gate.wants_needs:
+        kwargs = {**kwargs, "needs": [p.requires_grad for p in node.parents]}
+    grads = gate.vjp(g, out, *xs, **kwargs)
+    if type(grads) not in (tuple, list) or len(grads) != len(xs):
+        note = f"its vjp returned {grads!r:.40} where {len(xs)} gradients were due"
+        return [(i, math.nan, math.nan, note) for i in range(len(xs))]
     results = []
     for i, (p, x) in enumerate(zip(node.parents, xs, strict=True)):
         if not p.requires_grad or x.size == 0:

@@ -4,6 +4,7 @@ false alarm on correct gates (random graphs), nor at kinks (relu at 0, max on a 
 from __future__ import annotations
 
 import functools
+import math
 
 import gradtrace
 import numpy as np
@@ -318,3 +319,72 @@ def test_draw_marks_the_wrong_gate_and_its_wire_with_both_numbers():
     assert numeric == pytest.approx(np.exp(1.5)) and analytic == pytest.approx(2 * np.exp(1.5))
     assert draw(out, check=True).source == source
     assert WARN not in draw(out).source and WARN not in draw(out, check=False).source
+
+
+# ---------------------------------------------------------------------- a learner's own gate
+def sigmoid(x):
+    return 1 / (1 + math.exp(-x))
+
+
+def softplus_gate(derivative):
+    @gradtrace.gate("softplus")
+    def softplus(x):
+        return max(x, 0.0) + math.log1p(math.exp(-abs(x))), (derivative(x),)
+
+    return softplus
+
+
+def test_a_learners_softplus_with_a_wrong_derivative_is_found_drawn_red_and_fixed():
+    from gradtrace.viz import draw
+    from gradtrace.viz.style import WARN
+
+    wrong = softplus_gate(lambda x: sigmoid(-x))  # the slip: d/dx ln(1 + e**-x)
+
+    def f(x, w, b, gate=wrong):
+        return (gate(w * x + b) - 1.0) ** 2
+
+    # the whole-graph check only names an input of f
+    with pytest.raises(gradtrace.GradcheckError, match="gradient of input 0"):
+        gradtrace.gradcheck(f, 2.0, -0.5, 0.5)
+    x, w, b = Value(2.0, "x"), Value(-0.5, "w"), Value(0.5, "b")
+    loss = f(x, w, b)
+    loss.backward()
+    report = check_gates(loss)
+    assert [(f.op, f.input) for f in report] == [("softplus", 0)]
+    # at z = -0.5, by hand: backward used sigmoid(0.5), the slope is sigmoid(-0.5)
+    assert report[0].analytic == pytest.approx(sigmoid(0.5), rel=1e-12)
+    assert report[0].numeric == pytest.approx(sigmoid(-0.5), rel=1e-6)
+    source = draw(loss, check=report).source
+    assert WARN in source and "backward 0.6225 ≠ numeric 0.3775" in source
+    right = softplus_gate(sigmoid)
+    assert gradtrace.gradcheck(lambda x, w, b: f(x, w, b, right), 2.0, -0.5, 0.5)
+    assert len(check_gates(f(x, w, b, right))) == 0
+
+
+def test_a_learners_gate_with_a_number_mixed_in_is_checked_per_value_input():
+    @gradtrace.gate("scaled_power")
+    def scaled_power(x, n, c):  # c * x**n; called with c a plain number, folded in
+        return c * x**n, (c * n * x ** (n - 1), c * x**n * math.log(x), x**n)
+
+    x, n = Value(1.5, "x"), Value(2.0, "n")
+    out = scaled_power(x, n, 3.0)
+    assert out.parents == (x, n)
+    assert len(check_gates(out)) == 0
+
+    @gradtrace.gate("scaled_power")
+    def wrong_in_n(x, n, c):
+        return c * x**n, (c * n * x ** (n - 1), c * x**n, x**n)  # forgot the log
+
+    report = check_gates(wrong_in_n(x, n, 3.0))
+    assert [(f.input, f.parent) for f in report] == [(1, n)]
+
+
+def test_a_learners_tensor_gate_with_a_wrong_vjp_is_found():
+    @gradtrace.gate("softplus", vjp=lambda g, out, x: (g / (1 + np.exp(x)),))
+    def softplus(x):
+        return np.logaddexp(0, x)
+
+    X = Tensor(arr(4, 3), requires_grad=True)
+    W = Tensor(arr(2, 3), requires_grad=True)
+    report = check_gates(softplus(linear(X, W)).sum())
+    assert [(f.op, f.input) for f in report] == [("softplus", 0)]

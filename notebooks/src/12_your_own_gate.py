@@ -167,37 +167,56 @@ draw(loss, check=report)
 # %% [markdown]
 # ## A bigger graph
 #
-# A two-layer scalar network with softplus in the hidden layer: the wrong gate is used three
-# times, and `check_gates` finds all three, while the tanh, mul and add gates around them pass.
+# A small scalar network, two inputs, three softplus neurons, a tanh output (each neuron one
+# fused `linear` gate). With the broken gate, `gradcheck` again only says which input's
+# gradient is off, although nine gates lie between that input and the output:
 
 # %%
 rng = np.random.default_rng(0)
+W1 = [[Value(v, f"w{i}{j}") for j, v in enumerate(row)] for i, row in enumerate(rng.normal(size=(3, 2)))]
+W2 = [Value(v, f"v{i}") for i, v in enumerate(rng.normal(size=3))]
 
 
-def network(inputs, weights, gate):
-    hidden = [gate(sum((w * x for w, x in zip(row, inputs)), Value(0.0))) for row in weights[:3]]
-    return sum((w * h for w, h in zip(weights[3], hidden)), Value(0.0)).tanh()
+def network(x1, x2, gate=softplus):
+    hidden = [gate(gradtrace.linear([x1, x2], row)) for row in W1]
+    return gradtrace.linear(hidden, W2).tanh()
 
 
-inputs = [Value(v, f"x{i}") for i, v in enumerate(rng.normal(size=2))]
-weights = [[Value(v) for v in row] for row in rng.normal(size=(4, 3))[:, :3].tolist()]
-weights = [row[:2] for row in weights[:3]] + [weights[3]]
-y = network(inputs, weights, softplus_wrong)
+def network_wrong(x1, x2):
+    return network(x1, x2, gate=softplus_wrong)
+
+
+try:
+    gradcheck(network_wrong, 0.5, -1.2)
+except gradtrace.GradcheckError as error:
+    print(error)
+
+# %% [markdown]
+# `check_gates` names the three softplus gates, and only them: the linear and tanh gates
+# around them pass.
+
+# %%
+x1, x2 = Value(0.5, "x1"), Value(-1.2, "x2")
+y = network_wrong(x1, x2)
 y.backward()
 report = check_gates(y)
 print(report)
 assert [f.op for f in report] == ["softplus"] * 3
 
+# %%
+draw(y, check=report)
+
 # %% [markdown]
 # ## Fix it
 #
-# Back to sigmoid(x): the same network, and not one gate disagrees.
+# Back to sigmoid(x): the same network, and not one gate disagrees; `gradcheck` agrees too.
 
 # %%
-y = network(inputs, weights, softplus)
+y = network(x1, x2)
 y.backward()
 report = check_gates(y)
 print(report)
+print("gradcheck:", gradcheck(network, 0.5, -1.2))
 assert len(report) == 0
 
 # %% [markdown]

@@ -38,7 +38,8 @@ LEVELS = 7  # step sizes tried (each 10x smaller) before an input is called a ki
 KINK = "kink: the one-sided differences disagree (no derivative here)"
 DOMAIN = "the forward fails on both sides of this input (outside its domain)"
 NO_FORWARD = "the node records no forward rule to re-run"
-SKIPS = (KINK, DOMAIN, NO_FORWARD)
+NOT_FINITE = "an input or the output is NaN or infinite: no slope to compare"
+SKIPS = (KINK, DOMAIN, NO_FORWARD, NOT_FINITE)
 TENSOR_NOTE = "(for a Tensor gate: both are slopes along a random direction, <vjp(g), v>)"
 
 
@@ -132,15 +133,20 @@ class GateReport(Sequence):
             for f in self.findings
         )
 
+    def header(self) -> list[str]:
+        """The table's columns ("made at" only when some node's creation site is known)."""
+        return _HEADER if any(f.site for f in self.findings) else _HEADER[:-1]
+
     def rows(self) -> list[list[str]]:
         """The table's cells, one row per finding: op, output, input, analytic, numeric,
-        relative error, where the node was made."""
-        return [_row(f) for f in self.findings]
+        relative error, and where the node was made when known."""
+        n = len(self.header())
+        return [_row(f)[:n] for f in self.findings]
 
     def __str__(self) -> str:
         lines = [self.summary()]
         if self.findings:
-            lines += _text_table(_HEADER, self.rows())
+            lines += _text_table(self.header(), self.rows())
         if self._probed():
             lines.append(f"  {TENSOR_NOTE}")
         for f in self.findings:
@@ -153,7 +159,7 @@ class GateReport(Sequence):
     def _repr_html_(self) -> str:
         parts = [f"<p>{html.escape(self.summary())}</p>"]
         if self.findings:
-            head = "".join(f"<th>{html.escape(h)}</th>" for h in _HEADER)
+            head = "".join(f"<th>{html.escape(h)}</th>" for h in self.header())
             body = "".join(
                 "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
                 for row in self.rows()
@@ -253,6 +259,8 @@ def _value_gate(node: Any, eps: float, rtol: float, atol: float) -> list[Result]
     re-run with only that input moved."""
     rerun = _value_forward(node)
     xs = [p.data for p in node.parents]
+    if not all(map(math.isfinite, [*xs, node.data])):
+        return [(i, float(node.local_grads[i]), math.nan, NOT_FINITE) for i in range(len(xs))]
     if rerun is None:
         return [(i, node.local_grads[i], math.nan, NO_FORWARD) for i in range(len(xs))]
     try:
@@ -305,6 +313,9 @@ def _tensor_gate(
     out = np.asarray(out, dtype=np.float64)
     if out.size == 0:
         return []
+    if not all(np.isfinite(a).all() for a in [*xs, out]):
+        return [(i, math.nan, math.nan, NOT_FINITE)
+                for i, p in enumerate(node.parents) if p.requires_grad]  # fmt: skip
     g = np.ones_like(out) if out.size == 1 else rng.standard_normal(out.shape)
     kwargs = settings if saved is None else {**settings, **saved}
     if gate.wants_needs:

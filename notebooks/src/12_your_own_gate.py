@@ -179,6 +179,8 @@ W2 = [Value(v, f"v{i}") for i, v in enumerate(rng.normal(size=3))]
 
 def network(x1, x2, gate=softplus):
     hidden = [gate(gradtrace.linear([x1, x2], row)) for row in W1]
+    for i, h in enumerate(hidden):
+        h.label = f"h{i}"
     return gradtrace.linear(hidden, W2).tanh()
 
 
@@ -262,5 +264,7 @@ for gate in (softplus_t, softplus_t_wrong):
 # says so:
 
 # %%
-t = Value(0.0, "t")
-print(check_gates(t.relu() + t.max(t * 1.0)))
+t, u = Value(0.0, "t"), Value(0.0, "u")
+report = check_gates(t.relu() + t.max(u))
+print(report)
+assert len(report) == 0 and len(report.skipped) == 3

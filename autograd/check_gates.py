@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -117,14 +118,17 @@ class GateReport(Sequence):
         return head + "."
 
     def headline(self) -> str:
-        """The summary in a few words (a picture's caption)."""
+        """The summary in a few words (a picture's caption): how many disagree, at which gates."""
         if not self.findings:
             return f"check_gates: all {self.checked} gate inputs agree with finite differences"
-        wrong = ", ".join(f"{f.op} (input {f.input})" for f in self.findings[:3])
-        more = ", ..." if len(self.findings) > 3 else ""
         n = len(self.findings)
+        gates = Counter(f.op for f in {id(f.node): f for f in self.findings}.values())
+        if sum(gates.values()) == 1:
+            where = f"the {next(iter(gates))} gate"
+        else:
+            where = ", ".join(f"{k} {op}" if k > 1 else op for op, k in gates.items()) + " gates"
         return (f"check_gates: {n} of {self.checked} gate inputs disagree{'s' * (n == 1)} "
-                f"with finite differences: {wrong}{more}")  # fmt: skip
+                f"with finite differences: {where}")  # fmt: skip
 
     def _probed(self) -> bool:
         """Does a finding compare slopes along a random direction (a Tensor gate's probe)?"""

@@ -56,18 +56,19 @@ def softplus(x):
 
 # %%
 def neuron(x, w, b, gate=softplus):
-    z = w * x + b
-    z.label = "z"
+    wx = w * x
+    z = wx + b
     out = gate(z)
-    out.label = "out"
-    return (out - 1.0) ** 2
+    e = out - 1.0
+    wx.label, z.label, out.label, e.label = "wx", "z", "out", "e"
+    return e**2
 
 
 x, w, b = Value(2.0, "x"), Value(-0.5, "w"), Value(0.5, "b")
 loss = neuron(x, w, b)
 loss.label = "L"
 loss.backward()
-out = loss.parents[0].parents[0]
+out = loss.parents[0].parents[0]  # L = e**2, e = out - 1
 hand = {
     "out": math.log1p(math.exp(-0.5)),
     "local": sigmoid(-0.5),

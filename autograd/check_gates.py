@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from . import value as _value
+from .custom_gates import rerun
 from .engine import topological_order
 from .grad_mode import no_grad
 from .tensor import Tensor, unbroadcast
@@ -261,14 +261,11 @@ def slope(phi: Callable[[float], float], h: float, rtol: float, atol: float) -> 
 def _value_gate(node: Any, eps: float, rtol: float, atol: float) -> list[Result]:
     """Each input of a Value gate: its recorded local gradient against the slope of the gate
     re-run with only that input moved."""
-    rerun = _value_forward(node)
     xs = [p.data for p in node.parents]
     if not all(map(math.isfinite, [*xs, node.data])):
         return [(i, float(node.local_grads[i]), math.nan, NOT_FINITE) for i in range(len(xs))]
-    if rerun is None:
-        return [(i, node.local_grads[i], math.nan, NO_FORWARD) for i in range(len(xs))]
     try:
-        rerun(xs)
+        rerun(node, xs)
     except Exception as e:  # the gate cannot be re-run even where it was recorded
         note = f"{NO_FORWARD} ({type(e).__name__}: {e})"
         return [(i, float(node.local_grads[i]), math.nan, note) for i in range(len(xs))]
@@ -279,23 +276,13 @@ def _value_gate(node: Any, eps: float, rtol: float, atol: float) -> list[Result]
             moved = list(xs)
             moved[i] = x + t
             try:
-                return float(rerun(moved))
+                return float(rerun(node, moved))
             except (ArithmeticError, ValueError):  # outside the gate's domain
                 return math.nan
 
         numeric, reason = slope(phi, eps * max(abs(x), 1.0), rtol, atol)
         results.append((i, float(node.local_grads[i]), numeric, reason))
     return results
-
-
-def _value_forward(node: Any) -> Callable[[list[float]], float] | None:
-    """The gate's forward as a function of its inputs' values (one per parent), or None:
-    `value.rerun`, which re-runs a built-in gate by its op and a learner's `gate` by its own
-    function, with any number folded into the gate kept as it was."""
-    rerun = getattr(_value, "rerun", None)
-    if rerun is None:
-        return None
-    return lambda xs: rerun(node, xs)
 
 
 # ---------------------------------------------------------------------- Tensor gates
@@ -309,11 +296,8 @@ def _tensor_gate(
         return [(i, math.nan, math.nan, NO_FORWARD) for i in range(len(node.parents))]
     xs = [np.array(p.data, dtype=np.float64) for p in node.parents]
 
-    def run(arrays: list[np.ndarray]) -> tuple[np.ndarray, dict | None]:
-        out = gate.forward(*arrays, **settings)
-        return out if type(out) is tuple else (out, None)
-
-    out, saved = run(xs)
+    out = gate.forward(*xs, **settings)  # at the recorded inputs, in float64
+    out, saved = out if type(out) is tuple else (out, None)
     out = np.asarray(out, dtype=np.float64)
     if out.size == 0:
         return []
@@ -352,7 +336,7 @@ def _tensor_gate(
                 moved = list(xs)
                 moved[i] = xs[i] + t * v
                 try:
-                    y = np.asarray(run(moved)[0], dtype=np.float64)
+                    y = np.asarray(rerun(node, moved), dtype=np.float64)
                 except (ArithmeticError, ValueError):
                     return math.nan
                 return float((g * y).sum())

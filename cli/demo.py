@@ -109,7 +109,9 @@ def moons(out: Writer, plots) -> None:  # noqa: ANN001 - plots is the viz.plots 
         f"  moons MLP 2-16-16-1 (micrograd's demo): loss {history['loss'][-1]:.3f}, "
         f"accuracy {history['accuracy'][-1]:.2f} after 100 steps"
     )
-    out.figure("moons_history.png", "moons loss curve", plots.plot_history, history)
+    out.figure(
+        "moons_history.png", "moons loss curve", plots.plot_history, history, per="step"
+    )
     out.figure(
         "moons_boundary.png",
         "moons decision boundary",

@@ -91,3 +91,33 @@ def test_gradient_histograms_one_per_layer():
     assert list(groups) == ["layers.0", "layers.1", "layers.2"]
     assert groups["layers.0"].size == 3 * 3  # 3 neurons x (2 weights + 1 bias)
     assert len(plot_gradient_histograms(model).axes) == 3
+
+
+def test_decision_boundary_is_a_contour_with_labelled_axes():
+    from gradtrace.viz.plots import plot_decision_boundary
+
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    y = np.array([0, 1, 1, 0])
+    ax = plot_decision_boundary(lambda p: p[:, 1] - 0.5, X, y, resolution=15).axes[0]
+    assert ax.get_xlabel() and ax.get_ylabel()
+    # the boundary line interpolates between grid points: it lies at y = 0.5 exactly
+    line = np.concatenate([p.vertices for c in ax.collections for p in c.get_paths()
+                           if len(p.vertices) and np.allclose(p.vertices[:, 1], 0.5)])  # fmt: skip
+    assert len(line) >= 2
+
+
+def test_decision_boundary_of_three_classes():
+    from gradtrace.viz.plots import plot_decision_boundary
+
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    y = np.array([0, 1, 2])
+    fig = plot_decision_boundary(lambda p: np.column_stack([-p.sum(1), p[:, 0], p[:, 1]]), X, y)
+    assert fig.axes[0].collections
+
+
+def test_history_of_full_batch_steps_says_step():
+    from gradtrace.viz.plots import plot_history
+
+    fig = plot_history({"loss": [1.0, 0.5]}, per="step")
+    assert fig.axes[0].get_xlabel() == "step"
+    assert plot_history({"loss": [1.0, 0.5]}).axes[0].get_xlabel() == "epoch"

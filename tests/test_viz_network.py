@@ -28,15 +28,15 @@ def test_scalar_mlp_is_grouped_by_neuron_in_layer_clusters():
     assert src.count("subgraph cluster_") == 4  # layers.0, layers.1, layers.2, the legend
     for layer in ("layers.0", "layers.1", "layers.2"):
         assert f"label={layer}" in src or f'label="{layer}"' in src
-    assert src.count("<B>neurons.") == 7  # 3 + 3 + 1 neurons
+    assert src.count("<B>Neuron ") == 7  # 3 + 3 + 1 neurons
     assert "<B>output</B>" in src  # the loss after the last module
 
 
 def test_arrows_are_coloured_by_gradient_size_with_a_legend():
     model, loss = mlp_loss()
     src = network(loss, model=model).source
-    assert "mean |gradient|" in src
-    assert re.search(r"-> u\d+ \[.*color=\"#[0-9a-f]{6}\"", src)
+    assert "RMS gradient along an arrow" in src  # the one statistic, named in the legend
+    assert re.search(r"-> [tu]\d+(:u\d+:w)? \[.*color=\"#[0-9a-f]{6}\"", src)
 
 
 def test_colour_scale_runs_from_blue_to_red():
@@ -125,3 +125,54 @@ def test_the_ops_the_network_view_recognises_are_ops_the_engine_records():
     recorded |= {getattr(Value(0.5), name)().op for name in ("tanh", "relu", "sigmoid")}
     assert ACTIVATIONS <= recorded
     assert RESHAPES <= {x.T.op, x.transpose(1, 0).op, x.reshape(3, 2).op, x[0].op}
+
+
+def test_neurons_are_listed_in_index_order_one_row_each():
+    # the moons view once listed neurons 14, 15, 0, 1, ...
+    model = nn.MLP(2, [12, 1], seed=0)
+    loss = vsum([(model([0.5, -1.0]) - 1.0) ** 2, (model([1.0, 2.0]) + 1.0) ** 2])
+    loss.backward()
+    src = network(loss, model=model).source
+    shown = [int(n) for n in re.findall(r"<B>Neuron (\d+) \(2 inputs\)</B>", src)]
+    assert shown == list(range(12))
+
+
+def test_a_penalty_is_its_own_box_and_its_arrows_are_folded_per_layer():
+    # micrograd's moons loss: data term + 1e-4 sum w^2; every neuron feeds the penalty
+    model = nn.MLP(2, [8, 8, 1], activation="relu", seed=0)
+    rows = np.random.default_rng(0).normal(size=(6, 2))
+    data = vsum([(model([float(a), float(b)]) - 1.0) ** 2 for a, b in rows])
+    loss = data + 2e-4 * nn.optim.l2_penalty(model.parameters())
+    loss.backward()
+    g = network(loss, model=model)
+    src = g.source
+    assert "<B>penalty</B>" in src and "computed from the parameters alone" in src
+    assert "penalty: a hub, fed by 17 boxes" in src  # 8 + 8 + 1 neurons
+    penalty = re.search(r"\t(u\d+) \[label=<<B>penalty", src).group(1)
+    assert len(re.findall(rf"-> {penalty} \[", src)) == 3  # one arrow per layer
+    assert "output: the root" in src
+
+
+def test_boxes_are_named_by_kind_index_and_size():
+    from gradtrace import Tensor
+
+    model = nn.Sequential(nn.Linear(64, 128, seed=0), nn.ReLU(), nn.Linear(128, 10, seed=1))
+    loss = nn.functional.cross_entropy(model(Tensor(np.ones((3, 64)))), np.array([0, 1, 2]))
+    loss.backward()
+    src = network(loss, model=model).source
+    assert "<B>Linear 0 (64 → 128)</B>" in src and "<B>Linear 2 (128 → 10)</B>" in src
+    assert "grad norm" not in src and "mean |gradient|" not in src  # one statistic: RMS
+    assert "not kept" in src  # the grey of an arrow whose gradient was not kept is explained
+
+
+def test_a_layers_zero_gradient_arrows_are_folded_into_one():
+    # dead relus (bias -100): every arrow from layer 0 into layer 1 carries gradient 0
+    model = nn.MLP(2, [5, 5, 1], activation="relu", seed=0)
+    for neuron in model.layers[0].neurons:
+        neuron.b.data = -100.0
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.backward()
+    src = network(loss, model=model).source
+    dashed = [line for line in src.splitlines() if "->" in line and "style=dashed" in line]
+    assert len(dashed) == 1 and 'xlabel="×25"' in dashed[0]  # 5 x 5 arrows, one drawn
+    assert "25 arrows of gradient 0 from layers.0 to layers.1" in src

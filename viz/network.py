@@ -8,18 +8,24 @@ along it on a log scale (blue: vanishing, red: exploding), with a legend.
   unit is the module that owns parameters (a Neuron of a scalar MLP, a Linear layer), and
   units are grouped in Graphviz clusters by their parent module (the Layer of a Neuron). The
   nodes computed from a unit's parameters, and activations right after them, join the unit;
-  inputs form one unit, and what follows the last module (the loss) another.
+  inputs form one unit, what is computed from the parameters of several modules alone (an
+  L1/L2 penalty) another, and what follows the last module (the loss) a third, "output".
+  Boxes are named by kind, index and size ("Linear 0 (64 → 128)") and listed in module order.
 - Without a model, units are bands of depth (distance from the inputs): a deep chain shows at
   a glance where its gradients shrink or blow up.
 
-Gradient sizes: for Value graphs, an arrow carries the mean |local x upstream| of the wires it
-stands for; for Tensor graphs, the root-mean-square of the gradient of the tensors it carries.
+One statistic everywhere, the RMS gradient (root mean square): an arrow is coloured by the RMS
+of what flows back along the wires it stands for (local x upstream for Value graphs, the
+gradient tensors for Tensor graphs), a box shows the RMS gradient of its parameters. Arrows of
+gradient 0 between two layers are folded into one, and so are a layer's arrows into a hub (a
+box fed from several layers, such as the penalty).
 """
 
 from __future__ import annotations
 
 import html
 import math
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -38,6 +44,8 @@ MAX_BANDS = 24
 # From small (vanishing, cold) to large (exploding, hot): a diverging blue-yellow-red scale.
 SCALE = ["#313695", "#4575b4", "#74add1", "#abd9e9", "#fee090", "#fdae61", "#f46d43", "#a50026"]
 NO_GRAD = "#bdbdbd"
+HUB = 6  # a box fed by more boxes than this, from more than one layer, is a hub
+SUMS = frozenset({"+", "*c", "/c", "sum", "mean", "*"})  # what adds up a penalty's terms
 
 
 def _rgb(h: str) -> tuple[int, int, int]:
@@ -68,27 +76,60 @@ def magnitude(grad: Any) -> float | None:
 class Unit:
     """A box of the network view: a name, a kind, its nodes and its parameters."""
 
-    def __init__(self, key: str, name: str, kind: str, cluster: str | None = None) -> None:
+    def __init__(
+        self, key: str, name: str, kind: str, cluster: str | None = None, title: str = ""
+    ) -> None:
         self.key = key
-        self.name = name
+        self.name = name  # the module's dotted name, or the box's own ("output", "inputs")
         self.kind = kind
         self.cluster = cluster
+        self.title = title or name  # what the box says in bold
         self.count = 0
         self.params: list[Any] = []
         self.ops: dict[str, int] = defaultdict(int)
 
 
 # ---------------------------------------------------------------------------- grouping
+def _sizes(module: Any) -> str:
+    """A module's size as its box says it: "64 → 128", "1 → 6, 3×3", "2 inputs"."""
+    if hasattr(module, "in_features") and hasattr(module, "out_features"):
+        return f"{module.in_features} → {module.out_features}"
+    if hasattr(module, "in_channels") and hasattr(module, "out_channels"):
+        k = getattr(module, "kernel_size", None)
+        kernel = f", {k[0]}×{k[1]}" if isinstance(k, tuple) and len(k) == 2 else ""
+        return f"{module.in_channels} → {module.out_channels}{kernel}"
+    if isinstance(getattr(module, "nin", None), int):
+        return f"{module.nin} inputs"
+    return ""
+
+
+def _title(name: str, module: Any) -> str:
+    """ "Linear 0 (64 → 128)": kind, the last part of the module's name, its sizes."""
+    last = name.rsplit(".", 1)[-1] if name else ""
+    text = f"{type(module).__name__} {last}".strip()
+    size = _sizes(module)
+    return f"{text} ({size})" if size else text
+
+
+def _in_order(name: str) -> tuple:
+    """Sort key for module names with numbers in order: layers.2 before layers.10."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", name))
+
+
 def group_by_model(order: list[Any], model: Any) -> tuple[dict[int, Unit], list[Unit]]:
     """Give every node a unit using the model's modules (see the module docstring)."""
     owner, modules = modules_by_parameter(model)
     units: dict[str, Unit] = {}
     of: dict[int, Unit] = {}
     param_like: set[int] = set()
-
-    def unit(key: str, name: str, kind: str, cluster: str | None = None) -> Unit:
+    # A penalty (L1, L2) sums terms that each use one parameter (w*w, |w|) over several
+    # modules. `single`: node -> the one parameter it is computed from; `summed`: node -> the
+    # modules whose per-parameter terms it adds up (through sums and scalings only).
+    single: dict[int, int] = {}
+    summed: dict[int, frozenset[str]] = {}
+    def unit(key: str, name: str, kind: str, cluster: str | None = None, title: str = "") -> Unit:
         if key not in units:
-            units[key] = Unit(key, name, kind, cluster)
+            units[key] = Unit(key, name, kind, cluster, title)
         return units[key]
 
     for node in order:
@@ -101,10 +142,25 @@ def group_by_model(order: list[Any], model: Any) -> tuple[dict[int, Unit], list[
                 mname or type(model).__name__,
                 type(module).__name__,
                 parent_module(mname, modules),
+                _title(mname, module),
             )
             u.params.append(node)
             param_like.add(id(node))
+            single[id(node)] = id(node)
         elif node.parents:
+            kept = [p for p in node.parents if p.parents or id(p) in owner]  # not constants
+            if kept and all(single.get(id(p)) == single.get(id(kept[0]), -1) for p in kept):
+                single[id(node)] = single[id(kept[0])]
+            elif kept and _base_op(node.op) in SUMS and all(
+                id(p) in single or id(p) in summed for p in kept
+            ):
+                used = frozenset().union(
+                    *(summed.get(id(p)) or {owner.get(single.get(id(p)), "")} for p in kept)
+                )
+                summed[id(node)] = used
+                if len(used) > 1:
+                    of[id(node)] = unit("penalty", "penalty", "operations")
+                    continue
             owned = [of[id(p)] for p in node.parents if id(p) in param_like]
             if owned:
                 u = owned[0]
@@ -146,7 +202,13 @@ def group_by_model(order: list[Any], model: Any) -> tuple[dict[int, Unit], list[
                 k = len(names) if id(root) in link else len(names) + 1
                 names[r] = unit(f"ops:{k}", f"ops {k}", "operations")
             of[id(n)] = names[r]
-    return of, list(units.values())
+    place = {"inputs": 0, "penalty": 2, "ops:0": 4}
+
+    def in_order(u: Unit) -> tuple:
+        group = 1 if u.key.startswith("m:") else place.get(u.key, 3)
+        return (group, _in_order(u.name))
+
+    return of, sorted(units.values(), key=in_order)
 
 
 def _base_op(op: str) -> str:
@@ -220,7 +282,7 @@ def network(
             if not known:
                 continue
             if locals_ is not None and not is_tensor(node):
-                flows[key].append(abs(locals_[k] * node.grad))
+                flows[key].append(locals_[k] * node.grad)
             else:
                 m = magnitude(p.grad)
                 if m is None:  # an inner tensor whose gradient was not kept
@@ -228,7 +290,7 @@ def network(
                 if m is not None:
                     flows[key].append(m)
 
-    sizes = {k: sum(v) / len(v) for k, v in flows.items() if v}
+    sizes = {k: rms(v) for k, v in flows.items() if v}
     positive = [s for s in sizes.values() if s > 0]
     lo = math.floor(math.log10(min(positive))) if positive else -6
     hi = math.ceil(math.log10(max(positive))) if positive else 0
@@ -239,7 +301,14 @@ def network(
         return (math.log10(s) - lo) / (hi - lo)
 
     g = graphviz.Digraph("network", engine="dot")
-    g.attr(rankdir=rankdir, fontname="Helvetica", nodesep="0.12", ranksep="0.6", newrank="true")
+    g.attr(
+        rankdir=rankdir,
+        fontname="Helvetica",
+        nodesep="0.12",
+        ranksep="0.6",
+        newrank="true",
+        compound="true",
+    )
     g.attr(
         "node",
         fontname="Helvetica",
@@ -250,6 +319,14 @@ def network(
         color="#9e9e9e",
     )
     g.attr("edge", arrowsize="0.6")
+    by_key = {u.key: u for u in units}
+    ids = {u.key: f"u{i}" for i, u in enumerate(units)}
+    clusters: dict[str | None, list[Unit]] = defaultdict(list)
+    for u in units:
+        clusters[u.cluster].append(u)
+    cluster_id = {c: f"cluster_{i}" for i, c in enumerate(clusters) if c is not None}
+    arrows, folded = _fold(counts, sizes, by_key)
+
     lines = [title] if title else []
     if note:
         lines.append(note)
@@ -257,47 +334,167 @@ def network(
     lines.append(f"network view: {len(order)} nodes in {len(units)} boxes, {grouping}")
     if not known:
         lines.append(NOT_COMPUTED)
+    else:
+        lines.append(
+            "arrows: the RMS gradient flowing back along them (colour and width); boxes: the "
+            "RMS gradient of their parameters"
+        )
     if any(v is not None for v in proxy.values()):
         lines.append(
-            "arrows into a Tensor layer: RMS gradient of its parameters (the tensors between "
-            "layers kept no gradient; retain_grad() keeps them)"
+            "arrows into a Tensor layer: the RMS gradient of its parameters (the tensors "
+            "between layers kept no gradient; retain_grad() keeps them)"
         )
+    if "ops:0" in by_key:
+        lines.append(f"output: the root, {_what(by_key['ops:0'])}, where backward starts")
+    if "penalty" in by_key:
+        lines.append(
+            "penalty: computed from the parameters alone (an L1/L2 penalty added to the loss)"
+        )
+    lines += folded
     # "\l" ends a left-justified line in DOT
     g.attr(label="".join(line + "\\l" for line in lines), labelloc="t", fontsize="12")
 
-    ids = {u.key: f"u{i}" for i, u in enumerate(units)}
-    clusters: dict[str | None, list[Unit]] = defaultdict(list)
-    for u in units:
-        clusters[u.cluster].append(u)
-    for ci, (cname, members) in enumerate(clusters.items()):
-        target = g
-        if cname is not None:
-            with g.subgraph(name=f"cluster_{ci}") as c:
-                c.attr(label=cname, style="rounded,dashed", color="#9e9e9e", fontsize="11")
+    # A layer whose boxes are side by side (a scalar MLP's neurons) is drawn as one table,
+    # a row per box in index order (Graphviz would shuffle separate boxes), arrows at the rows.
+    linked = {a for a, b in counts if by_key[a].cluster == by_key[b].cluster}
+    at: dict[str, str] = {u.key: ids[u.key] for u in units}  # where a box's arrows attach
+    whole: dict[str | None, str] = {}  # a cluster drawn as one table: that node
+    for cname, members in clusters.items():
+        if cname is None:
+            for u in members:
+                g.node(ids[u.key], label=_unit_label(u, known))
+            continue
+        with g.subgraph(name=cluster_id[cname]) as c:
+            c.attr(label=cname, style="rounded,dashed", color="#9e9e9e", fontsize="11")
+            if len(members) > 1 and not any(u.key in linked for u in members):
+                table = f"t{cluster_id[cname].split('_')[1]}"
+                whole[cname] = table
+                rows = "".join(
+                    f'<TR><TD PORT="{ids[u.key]}" BORDER="1" STYLE="ROUNDED" COLOR="#9e9e9e" '
+                    f'BGCOLOR="#f5f5f5" CELLPADDING="4">{_unit_label(u, known)[1:-1]}</TD></TR>'
+                    for u in members
+                )
+                c.node(
+                    table,
+                    label=f'<<TABLE BORDER="0" CELLSPACING="4">{rows}</TABLE>>',
+                    shape="plain",
+                    style="",
+                )
+                for u in members:
+                    at[u.key] = f"{table}:{ids[u.key]}"
+            else:
                 for u in members:
                     c.node(ids[u.key], label=_unit_label(u, known))
-            continue
-        for u in members:
-            target.node(ids[u.key], label=_unit_label(u, known))
 
-    for (a, b), n in counts.items():
-        s = sizes.get((a, b))
-        attrs = {}
+    for (a, b), (n, s, tail_cluster, head_cluster) in arrows.items():
+        attrs: dict[str, str] = {}
+        tail, head = at[a], at[b]
+        if tail_cluster in whole:
+            tail = whole[tail_cluster]
+        elif tail_cluster is not None:
+            attrs["ltail"] = cluster_id[tail_cluster]
+        if head_cluster in whole:
+            head = whole[head_cluster]
+        elif head_cluster is not None:
+            attrs["lhead"] = cluster_id[head_cluster]
+        if ":" in tail:
+            tail += ":e" if rankdir == "LR" else ":s"
+        if ":" in head:
+            head += ":w" if rankdir == "LR" else ":n"
+        if n > 1 and (tail_cluster or head_cluster):
+            # xlabel, not label: an edge label would give every edge a rank of its own
+            attrs.update(xlabel=f"×{n}", fontsize="9", fontcolor=GREY)
         if s is None:
-            attrs.update(color=NO_GRAD)
+            attrs.update(color=NO_GRAD, tooltip="gradient not kept")
         elif s == 0:
-            attrs.update(color=NO_GRAD, style="dashed", tooltip="gradient 0")
+            attrs.update(color=NO_GRAD, style="dashed", tooltip=f"gradient 0 on {n} arrows")
         else:
             t = place(s)
             attrs.update(
                 color=colour(t),
                 penwidth=f"{0.8 + 2.2 * t:.2f}",
-                tooltip=f"mean |gradient| {s:.3g} over {n} wires",
+                tooltip=f"RMS gradient {s:.3g}",
             )
-        g.edge(ids[a], ids[b], **attrs)
+        g.edge(tail, head, **attrs)
     if known:
         _legend(g, lo, hi)
     return g
+
+
+def rms(values: list[float]) -> float:
+    """The root mean square: the one gradient statistic of the network view."""
+    return math.sqrt(math.fsum(v * v for v in values) / len(values))
+
+
+def _what(u: Unit) -> str:
+    """What a box of operations computes, by its most common gates: "relu, *c and +c"."""
+    top = [op for op, _ in sorted(u.ops.items(), key=lambda kv: -kv[1])[:3]]
+    if not top:
+        return "a leaf"
+    return "the loss (" + ", ".join(top) + ")"
+
+
+Arrow = tuple[int, float | None, str | None, str | None]  # wires, RMS, tail / head cluster
+
+
+def _fold(
+    counts: dict[tuple[str, str], int],
+    sizes: dict[tuple[str, str], float],
+    units: dict[str, Unit],
+) -> tuple[dict[tuple[str, str], Arrow], list[str]]:
+    """The arrows to draw: one per pair of boxes, except that (1) the arrows of gradient 0
+    from one layer to another become one, and (2) the arrows from one layer into a hub (a box
+    fed from more than HUB boxes in several layers) become one, coloured by their RMS. Returns
+    {(tail box, head box): (arrows, RMS, tail cluster, head cluster)} and lines that say what
+    was folded."""
+    into: dict[str, set[str]] = defaultdict(set)
+    for a, b in counts:
+        into[b].add(a)
+    hubs = {
+        b
+        for b, tails in into.items()
+        if len(tails) > HUB and len({units[a].cluster for a in tails}) > 1
+    }
+    groups: dict[tuple, list[tuple[str, str]]] = defaultdict(list)
+    arrows: dict[tuple[str, str], Arrow] = {}
+    for a, b in counts:
+        ca, cb = units[a].cluster, units[b].cluster
+        s = sizes.get((a, b))
+        if s == 0 and (ca or cb) and not (ca == cb):
+            groups[("zero", ca or a, cb or b)].append((a, b))
+        elif b in hubs and ca is not None:
+            groups[("hub", ca, b)].append((a, b))
+        else:
+            arrows[(a, b)] = (1, s, None, None)
+    said = []
+
+    def name(x: str) -> str:
+        return units[x].title if x in units else x  # a box, or a cluster (a layer)
+
+    for (kind, tail, head), members in groups.items():
+        if len(members) == 1:
+            (a, b) = members[0]
+            arrows[(a, b)] = (1, sizes.get((a, b)), None, None)
+            continue
+        a, b = members[0]
+        ca, cb = units[a].cluster, units[b].cluster
+        if kind == "zero":
+            arrows[(a, b)] = (len(members), 0.0, ca, cb if cb == head else None)
+            said.append(
+                f"{len(members)} arrows of gradient 0 from {name(tail)} to {name(head)}: "
+                "drawn as one (dashed)"
+            )
+        else:
+            known = [sizes[m] for m in members if m in sizes]
+            s = math.sqrt(sum(x * x for x in known) / len(known)) if known else None
+            arrows[(a, b)] = (len(members), s, ca, None)
+            line = (
+                f"{units[head].title}: a hub, fed by {len(into[head])} boxes; the arrows from "
+                "each layer into it are drawn as one (×n: how many)"
+            )
+            if line not in said:
+                said.append(line)
+    return arrows, said
 
 
 def _params_rms(u: Unit) -> float | None:
@@ -313,25 +510,16 @@ def _params_rms(u: Unit) -> float | None:
 
 
 def _unit_label(u: Unit, known: bool) -> str:
-    name = u.name
-    if u.cluster and name.startswith(u.cluster + "."):
-        name = name[len(u.cluster) + 1 :]  # "neurons.2" inside the cluster "layers.0"
-    rows = [f"<B>{html.escape(name)}</B>"]
-    if u.kind not in ("band", "leaves", "operations"):
-        rows.append(f'<FONT COLOR="{GREY}">{html.escape(u.kind)}</FONT>')
+    rows = [f"<B>{html.escape(u.title)}</B>"]
     detail = f"{u.count} node{'s' * (u.count != 1)}"
     if u.ops:
         top = sorted(u.ops.items(), key=lambda kv: -kv[1])[:3]
         detail += ": " + ", ".join(f"{html.escape(op)}×{c}" for op, c in top)
     rows.append(f'<FONT POINT-SIZE="9" COLOR="{GREY}">{detail}</FONT>')
-    if u.params:
-        sizes = [magnitude(p.grad) for p in u.params]
-        sizes = [s for s in sizes if s is not None]
-        if known and sizes:
-            norm = math.sqrt(sum(s * s for s in sizes))
-            rows.append(
-                f'<FONT POINT-SIZE="9">grad norm of params {fmt_number(norm, ".2e")}</FONT>'
-            )
+    if u.params and known:
+        s = _params_rms(u)
+        if s is not None:
+            rows.append(f'<FONT POINT-SIZE="9">RMS gradient {fmt_number(s, ".2e")}</FONT>')
     return "<" + "<BR/>".join(rows) + ">"
 
 
@@ -345,11 +533,14 @@ def _legend(g: graphviz.Digraph, lo: int, hi: int) -> None:
             f'<TD BGCOLOR="{colour(t)}" WIDTH="34"><FONT POINT-SIZE="9" '
             f'COLOR="{"white" if t < 0.3 or t > 0.85 else "black"}">1e{e}</FONT></TD>'
         )
+    grey = f'<FONT POINT-SIZE="9" COLOR="{GREY}">'
+    cells.append(f'<TD WIDTH="70">{grey}- - -  0</FONT></TD>')
+    cells.append(f'<TD BGCOLOR="{NO_GRAD}" WIDTH="70"><FONT POINT-SIZE="9">not kept</FONT></TD>')
     label = (
         '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3">'
-        f'<TR><TD COLSPAN="{len(cells)}"><FONT POINT-SIZE="9">mean |gradient| along an arrow '
-        "(log scale; grey dashed: 0)</FONT></TD></TR>"
-        f"<TR>{''.join(cells)}</TR></TABLE>>"
+        f'<TR><TD COLSPAN="{len(cells)}" ALIGN="LEFT"><FONT POINT-SIZE="9">RMS gradient along '
+        "an arrow (log scale); grey dashed: 0; light grey: not kept (no retain_grad())"
+        f"</FONT></TD></TR><TR>{''.join(cells)}</TR></TABLE>>"
     )
     with g.subgraph(name="cluster_legend") as c:
         c.attr(label="", style="invis")

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 try:
+    from matplotlib import colormaps
     from matplotlib.figure import Figure
 except ImportError as e:  # pragma: no cover - matplotlib is the `plots` extra
     raise ImportError(
@@ -33,9 +34,15 @@ def _finish(fig: Figure, path: str | Path | None) -> Figure:
     return fig
 
 
-def plot_history(history: Mapping[str, Sequence[float]], path: str | Path | None = None) -> Figure:
+def plot_history(
+    history: Mapping[str, Sequence[float]],
+    path: str | Path | None = None,
+    *,
+    per: str = "epoch",
+) -> Figure:
     """Loss curves on the left, accuracy-like curves (values in [0, 1]) on the right, one point
-    per epoch; `val_` keys are drawn dashed. fit()'s "lr" and "time" entries are left out."""
+    per `per` ("epoch" for fit()'s history; "step" for a history of full-batch steps); `val_`
+    keys are drawn dashed. fit()'s "lr" and "time" entries are left out."""
     losses = {k: v for k, v in history.items() if "loss" in k and len(v)}
     bookkeeping = ("lr", "time", "epoch")  # fit() also records these: not curves to compare
     scores = {
@@ -50,9 +57,9 @@ def plot_history(history: Mapping[str, Sequence[float]], path: str | Path | None
     for i, (title, curves) in enumerate(panels):
         ax = fig.add_subplot(1, len(panels), i + 1)
         for key, ys in curves.items():
-            epochs = np.arange(1, len(ys) + 1)
-            ax.plot(epochs, ys, "--" if key.startswith("val") else "-", marker=".", label=key)
-        ax.set_xlabel("epoch")
+            xs = np.arange(1, len(ys) + 1)
+            ax.plot(xs, ys, "--" if key.startswith("val") else "-", marker=".", label=key)
+        ax.set_xlabel(per)
         ax.set_title(title)
         low = min(min(v) for v in curves.values())
         high = max(max(v) for v in curves.values())
@@ -94,12 +101,16 @@ def plot_decision_boundary(
     resolution: int = 120,
     threshold: float | None = None,
     title: str = "decision boundary",
+    labels: tuple[str, str] = ("x0 (first input)", "x1 (second input)"),
 ) -> Figure:
-    """The classes a model predicts over the plane of 2-D data, with the data on top.
+    """The classes a model predicts over the plane of 2-D data, with the data on top and the
+    boundary drawn as a smooth contour of the model's scores (interpolated between the grid
+    points, so even a coarse grid gives a smooth line).
 
     `model` is a function of an (m, 2) array, a Tensor model, or a scalar Value model (called
     row by row: use a smaller `resolution`). Several outputs: the class is the argmax. One
-    output: class 1 where it exceeds `threshold` (default 0.5 for outputs in [0, 1], else 0)."""
+    output: class 1 where it exceeds `threshold` (default 0.5 for outputs in [0, 1], else 0).
+    `labels` name the two axes."""
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2:
@@ -110,31 +121,29 @@ def plot_decision_boundary(
     gx, gy = np.meshgrid(xs, ys)
     scores = _scores(model, np.column_stack([gx.ravel(), gy.ravel()]))
     if scores.shape[1] > 1:
-        classes = scores.argmax(axis=1)
+        # each class's margin over the best other class: > 0 where the class wins
+        k = max(scores.shape[1], int(y.max()) + 1)
+        margins = []
+        for c in range(scores.shape[1]):
+            others = np.delete(scores, c, axis=1).max(axis=1)
+            margins.append((scores[:, c] - others).reshape(gx.shape))
     else:
         s = scores[:, 0]
         t = threshold if threshold is not None else (0.5 if s.min() >= 0 and s.max() <= 1 else 0.0)
-        classes = (s > t).astype(int)
-    fig = Figure(figsize=(5, 4.2))
+        k = max(2, int(y.max()) + 1)
+        margins = [(t - s).reshape(gx.shape), (s - t).reshape(gx.shape)]
+    fig = Figure(figsize=(5.4, 4.4))
     ax = fig.add_subplot(1, 1, 1)
-    k = int(max(classes.max(), y.max())) + 1
-    ax.contourf(
-        gx,
-        gy,
-        classes.reshape(gx.shape),
-        levels=np.arange(k + 1) - 0.5,
-        cmap="coolwarm" if k == 2 else "tab10",
-        alpha=0.3,
-    )
-    ax.scatter(
-        X[:, 0],
-        X[:, 1],
-        c=y,
-        cmap="coolwarm" if k == 2 else "tab10",
-        edgecolors="k",
-        linewidths=0.4,
-        s=18,
-    )
+    cmap = "coolwarm" if k == 2 else "tab10"
+    colours = colormaps[cmap](np.linspace(0, 1, k))  # as the scatter below maps 0 .. k-1
+    for c, m in enumerate(margins):
+        if np.nanmax(m) > 0:
+            ax.contourf(gx, gy, m, levels=[0, np.inf], colors=[colours[c]], alpha=0.25)
+            ax.contour(gx, gy, m, levels=[0], colors="k", linewidths=0.8)
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap=cmap, vmin=0, vmax=k - 1, edgecolors="k",
+               linewidths=0.4, s=18)  # fmt: skip
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
     ax.set_title(title)
     return _finish(fig, path)
 

@@ -142,7 +142,7 @@ def test_tensor_model_graph_is_summarised_and_grouped_by_module(torch):
     dot = draw(loss).source
     assert "(5, 8) float64" in dot and "label=linear" in dot
     boxes = network(loss).source  # the traced model's modules, without passing model=
-    assert "<B>0</B>" in boxes and "<B>2</B>" in boxes and "Linear" in boxes
+    assert "<B>Linear 0 (4 → 8)</B>" in boxes and "<B>Linear 2 (8 → 3)</B>" in boxes
 
 
 def test_big_torch_graph_goes_to_the_network_view_by_module(torch):
@@ -157,7 +157,7 @@ def test_big_torch_graph_goes_to_the_network_view_by_module(torch):
     root = trace_torch(unrolled, torch.randn(2, 3), model=model)
     dot = draw(root).source
     assert "network view" in dot and "by module" in dot
-    assert "<B>0</B>" in dot and "<B>2</B>" in dot
+    assert "<B>Linear 0 (3 → 3)</B>" in dot and "<B>Linear 2 (3 → 3)</B>" in dot
 
 
 def test_result_must_be_a_single_element(torch):

@@ -128,10 +128,8 @@ def moons(out: Writer, plots) -> None:  # noqa: ANN001 - plots is the viz.plots 
     )
     # The network view of the last step's graph (its gradients are still there).
     g = network(loss, model=model, title="moons MLP: the last training step")
-    out.wrote(
-        render(g, out.path("moons_network." + ("svg" if dot_available() else "dot"))),
-        "moons network view",
-    )
+    for ext in ("svg", "png") if dot_available() else ("dot",):
+        out.wrote(render(g, out.path(f"moons_network.{ext}")), "moons network view")
 
 
 def digits(out: Writer, plots) -> None:  # noqa: ANN001
@@ -185,10 +183,8 @@ def digits(out: Writer, plots) -> None:  # noqa: ANN001
         "digits_gradients.png", "digits gradient histograms", plots.plot_gradient_histograms, model
     )
     g = network(loss, model=model, title="digits classifier: one batch")
-    out.wrote(
-        render(g, out.path("digits_network." + ("svg" if dot_available() else "dot"))),
-        "digits network view",
-    )
+    for ext in ("svg", "png") if dot_available() else ("dot",):
+        out.wrote(render(g, out.path(f"digits_network.{ext}")), "digits network view")
 
 
 def run(folder: str | Path, train: bool = True) -> list[Path]:

@@ -146,3 +146,15 @@ def test_a_value_used_many_times_is_drawn_at_each_use_with_its_total_on_its_own_
     assert wires(src)["w0"] == (["1"], ["8"])  # x's own wire: the total gradient (hand: 8)
     assert "used 8 times" in src and "drawn again at each use" in src
     assert all(wires(src)[f"w0_{j}"] == (["1"], ["1"]) for j in range(8))  # each use brings 1
+
+
+@needs_dot
+def test_every_graphviz_run_has_a_time_limit_and_a_failed_render_keeps_the_old_file(tmp_path):
+    from gradtrace.viz import GraphvizTimeoutError
+
+    path = tmp_path / "g.svg"
+    path.write_text("the picture from before")
+    with pytest.raises(GraphvizTimeoutError, match="network view"):
+        render(xyz(), path, timeout=1e-4)  # no dot run finishes in 0.1 ms
+    assert path.read_text() == "the picture from before"
+    assert [p.name for p in tmp_path.iterdir()] == ["g.svg"]  # no temporary file left

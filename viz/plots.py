@@ -231,9 +231,9 @@ def plot_gradient_histograms(
         zeros = int((groups[name] == 0).sum())
         extra = f", {zeros} exactly 0" if zeros else ""
         ax.set_ylabel("count")
+        rms = float(np.sqrt(np.mean(np.square(groups[name]))))  # as the network view says it
         ax.set_title(
-            f"{name}: {groups[name].size} gradients, median |g| "
-            f"{np.median(np.abs(groups[name])):.2e}{extra}",
+            f"{name}: {groups[name].size} gradients, RMS gradient {rms:.2e}{extra}",
             fontsize=9,
             loc="left",
         )

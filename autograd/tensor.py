@@ -170,22 +170,22 @@ class Tensor:
 
     # ------------------------------------------------------------------ reductions
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return GATES["sum"](self, axes=normalize_axes(axis, self.ndim), keepdims=keepdims)
+        return GATES["sum"](self, axes=normalize_axes(axis, self.shape, "sum"), keepdims=keepdims)
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return GATES["mean"](self, axes=normalize_axes(axis, self.ndim), keepdims=keepdims)
+        return GATES["mean"](self, axes=normalize_axes(axis, self.shape, "mean"), keepdims=keepdims)
 
     def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """The largest element(s); the gradient goes to the arg-max, the first one on ties."""
-        return GATES["max"](self, axes=normalize_axes(axis, self.ndim), keepdims=keepdims)
+        return GATES["max"](self, axes=normalize_axes(axis, self.shape, "max"), keepdims=keepdims)
 
     def softmax(self, axis: int = -1) -> Tensor:
         """e**x / sum e**x along `axis`: one fused, stable gate."""
-        return GATES["softmax"](self, axis=normalize_axes(axis, self.ndim)[0])
+        return GATES["softmax"](self, axis=one_axis(axis, self.shape, "softmax"))
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         """x - ln sum e**x along `axis`: one fused, stable gate."""
-        return GATES["log_softmax"](self, axis=normalize_axes(axis, self.ndim)[0])
+        return GATES["log_softmax"](self, axis=one_axis(axis, self.shape, "log_softmax"))
 
     # ------------------------------------------------------------------ shapes and indexing
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
@@ -200,9 +200,10 @@ class Tensor:
             axes = tuple(axes[0])
         if not axes:
             axes = tuple(range(self.data.ndim - 1, -1, -1))
-        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
+        perm = tuple(one_axis(a, self.shape, "transpose") for a in axes)
+        if sorted(perm) != list(range(self.ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation for shape {self.shape}")
-        return GATES["transpose"](self, axes=tuple(a % self.ndim for a in axes))
+        return GATES["transpose"](self, axes=perm)
 
     @property
     def T(self) -> Tensor:
@@ -241,7 +242,14 @@ class Tensor:
                 )
             seed = np.ones(self.data.shape, self.data.dtype)
         else:
-            seed = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
+            seed = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+            if seed.dtype.kind not in "biuf":
+                raise TypeError(
+                    f"backward: the gradient must be numeric (a Tensor, an array or numbers "
+                    f"of shape {self.shape}), got {type(grad).__name__} {_short(grad)} "
+                    f"(dtype {seed.dtype})"
+                )
+            seed = np.array(seed, dtype=self.dtype)
             if seed.shape != self.shape:
                 raise ValueError(
                     f"backward: the gradient has shape {seed.shape} but the tensor has shape "
@@ -448,17 +456,45 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...], gate: str = "", i: int
     return grad if type(grad) is np.ndarray else np.asarray(grad)  # a full sum is a NumPy scalar
 
 
-def normalize_axes(axis: int | tuple[int, ...] | None, ndim: int) -> tuple[int, ...]:
-    """`axis` as a sorted tuple of non-negative axes (None means every axis)."""
+def normalize_axes(
+    axis: int | tuple[int, ...] | None, shape: tuple[int, ...], who: str = "sum"
+) -> tuple[int, ...]:
+    """`axis` (None for every axis, an int or a tuple of ints) as a sorted tuple of
+    non-negative axes of a tensor of `shape`. As in NumPy, a repeated axis is a ValueError and
+    anything but ints a TypeError; each message names `who`, the axis and the shape."""
     if axis is None:
-        return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    out = set()
-    for a in axes:
-        if not -ndim <= a < ndim:
-            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
-        out.add(int(a) % ndim)
-    return tuple(sorted(out))
+        return tuple(range(len(shape)))
+    if type(axis) is int:  # the common case first
+        return (one_axis(axis, shape, who),)
+    if not isinstance(axis, (tuple, list)):
+        return (one_axis(axis, shape, who),)  # an np.integer, or a TypeError naming the type
+    axes = tuple(sorted({one_axis(a, shape, who) for a in axis}))
+    if len(axes) != len(axis):
+        raise ValueError(f"{who}: axis {tuple(axis)} names an axis twice (shape {shape})")
+    return axes
+
+
+def one_axis(axis: int, shape: tuple[int, ...], who: str) -> int:
+    """One axis of a tensor of `shape`, made non-negative. Out of range is NumPy's AxisError
+    (a ValueError and an IndexError); a float, a bool or a tuple is a TypeError. Each names
+    `who`, the axis and the shape."""
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, (bool, np.bool_)):
+        raise TypeError(
+            f"{who}: axis must be an int{'' if who in _ONE_AXIS else ' or a tuple of ints'}, "
+            f"got {type(axis).__name__} {axis!r}"
+        )
+    ndim = len(shape)
+    if not -ndim <= axis < ndim:
+        raise np.exceptions.AxisError(
+            f"{who}: axis {axis} is out of range for a tensor of shape {shape} ({ndim} "
+            f"dimensions: axes {-ndim} to {ndim - 1})"
+            if ndim
+            else f"{who}: axis {axis} is out of range for a tensor of shape () (0-d: no axes)"
+        )
+    return int(axis) % ndim
+
+
+_ONE_AXIS = ("softmax", "log_softmax", "concatenate", "stack", "transpose")  # one axis each
 
 
 # ---------------------------------------------------------------------- making Tensors
@@ -493,6 +529,12 @@ def _constant(data: np.ndarray) -> Tensor:
     t._retain = False
     t._site = None
     return t
+
+
+def _short(x: Any, limit: int = 60) -> str:
+    """repr(x), cut to `limit` characters for an error message."""
+    text = repr(x)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _index_part(p: Any) -> Any:

@@ -20,12 +20,13 @@ softmax family (softmax, log_softmax, cross_entropy) shares one stable helper, `
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .tensor import ArrayLike, Tensor, as_tensor, normalize_axes, register
+from .tensor import ArrayLike, Tensor, as_tensor, one_axis, register
 
 Array = np.ndarray
 
@@ -76,8 +77,14 @@ def div(a, b):
 
 
 def _power_vjp(g, out, a, b, needs=(True, True)):
-    """da = g * b * a**(b-1), db = g * f * ln(a) (taken as 0 where a = 0)."""
-    da = g * b * a ** (b - 1) if needs[0] else None
+    """da = g * b * a**(b-1) (0 where b = 0: a**0 is constant, as torch), db = g * f * ln(a)
+    (taken as 0 where a = 0)."""
+    da = None
+    if needs[0] and np.all(b):
+        da = g * b * a ** (b - 1)
+    elif needs[0]:  # some exponent is 0, where 0 * 0**-1 would be NaN (and warn)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            da = np.where(b == 0, 0, g * b * a ** (b - 1))
     if not needs[1]:
         return da, None
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -108,7 +115,7 @@ def _matmul_grad_b(g, a, b):
     if a.ndim == 1 and b.ndim == 1:  # dot product: g is a scalar
         return g * a
     if b.ndim == 1:  # (..., n, k) @ (k,) -> (..., n)
-        return a.reshape(-1, a.shape[-1]).T @ g.reshape(-1)
+        return a.reshape(g.size, a.shape[-1]).T @ g.reshape(-1)  # g.size, not -1: k may be 0
     if a.ndim == 1:  # (k,) @ (..., k, m) -> (..., m)
         return a[:, None] * g[..., None, :]
     return np.swapaxes(a, -1, -2) @ g
@@ -149,7 +156,10 @@ def neg(x):
 
 
 def _power_by_number_vjp(g, out, x, n):
-    """dx = g * n * x**(n-1)."""
+    """dx = g * n * x**(n-1); for n = 0, f = 1 is constant and dx = 0 everywhere, even at
+    x = 0 where 0 * 0**-1 would be NaN (as torch and the Value pow gate)."""
+    if n == 0:
+        return (np.zeros_like(g),)
     return (g * (n * x ** (n - 1)),)
 
 
@@ -253,8 +263,15 @@ def _max_vjp(g, out, x, axes, keepdims):
 
 @register("max", vjp=_max_vjp)
 def reduce_max(x, axes, keepdims):
-    """max over axes: f = the largest element (the router)."""
-    return x.max(axis=axes, keepdims=keepdims)
+    """max over axes: f = the largest element (the router). Over an empty axis there is none:
+    an error, as in NumPy and torch."""
+    try:
+        return x.max(axis=axes, keepdims=keepdims)
+    except ValueError:
+        raise ValueError(
+            f"max gate: a tensor of shape {x.shape} has no largest element over axes {axes}, "
+            f"which hold no elements"
+        ) from None
 
 
 def first_argmax_mask(x: Array, axes: tuple[int, ...]) -> Array:
@@ -262,7 +279,7 @@ def first_argmax_mask(x: Array, axes: tuple[int, ...]) -> Array:
     kept = [d for d in range(x.ndim) if d not in axes]
     order = kept + list(axes)
     moved = x.transpose(order)
-    flat = moved.reshape(moved.shape[: len(kept)] + (-1,))
+    flat = moved.reshape(moved.shape[: len(kept)] + (math.prod(x.shape[d] for d in axes),))
     mask = np.zeros(flat.shape, dtype=bool)
     np.put_along_axis(mask, flat.argmax(axis=-1)[..., None], True, axis=-1)
     return mask.reshape(moved.shape).transpose(np.argsort(order))
@@ -272,7 +289,10 @@ def first_argmax_mask(x: Array, axes: tuple[int, ...]) -> Array:
 def _stable_exp(x: Array, axis: int) -> tuple[Array, Array, Array]:
     """The one stable start of softmax, log-softmax and log-sum-exp along `axis`:
     s = x - max(x), e**s and sum e**s. Then softmax = e**s / sum, log_softmax = s - ln sum,
-    log-sum-exp = max + ln sum; e**s <= 1, so finite logits never overflow."""
+    log-sum-exp = max + ln sum; e**s <= 1, so finite logits never overflow. Over an empty
+    axis there is nothing to normalise: the results are empty, as in torch (sum = 1)."""
+    if not x.shape[axis]:
+        return x, x, np.ones_like(x, shape=x.shape[:axis] + (1,) + x.shape[axis:][1:])
     shifted = x - x.max(axis=axis, keepdims=True)
     e = np.exp(shifted)
     return shifted, e, e.sum(axis=axis, keepdims=True)
@@ -476,17 +496,28 @@ def _concatenate_vjp(g, out, *xs, axis, offsets):
 @register("concatenate", vjp=_concatenate_vjp)
 def join(*xs, axis, offsets):
     """concatenate: f = x0, x1, ... joined along an existing axis."""
-    return np.concatenate(xs, axis=axis)
+    try:
+        return np.concatenate(xs, axis=axis)
+    except ValueError:
+        raise ValueError(
+            f"concatenate: cannot join shapes {_shapes(xs)} along axis {axis}: every other "
+            f"axis must match"
+        ) from None
 
 
 def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
     """Join tensors along an existing axis (as `np.concatenate`); each gets its slice of the
     gradient back."""
     ts = _lift_all(tensors, "concatenate")
-    axis = normalize_axes(axis, ts[0].ndim)[0]
+    if any(t.ndim != ts[0].ndim for t in ts) or not ts[0].ndim:
+        raise ValueError(
+            f"concatenate: cannot join shapes {_shapes(ts)}: they need the same number of "
+            f"axes, at least one (stack makes a new axis)"
+        )
+    axis = one_axis(axis, ts[0].shape, "concatenate")
     offsets = [0]
     for t in ts:
-        offsets.append(offsets[-1] + (t.shape[axis] if t.ndim > axis else 0))
+        offsets.append(offsets[-1] + t.shape[axis])
     return join(*ts, axis=axis, offsets=tuple(offsets))
 
 
@@ -501,10 +532,17 @@ def stack_arrays(*xs, axis):
     return np.stack(xs, axis=axis)
 
 
+def _shapes(xs: Sequence[Any]) -> str:
+    """The shapes of a joining gate's inputs, for its error messages."""
+    return ", ".join(str(x.shape) for x in xs)
+
+
 def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
     """Stack same-shaped tensors along a new axis (as `np.stack`)."""
     ts = _lift_all(tensors, "stack")
-    return stack_arrays(*ts, axis=normalize_axes(axis, ts[0].ndim + 1)[0])
+    if any(t.shape != ts[0].shape for t in ts):
+        raise ValueError(f"stack: the tensors must have the same shape, got {_shapes(ts)}")
+    return stack_arrays(*ts, axis=one_axis(axis, (len(ts), *ts[0].shape), "stack"))
 
 
 def _lift_all(tensors: Sequence[ArrayLike], name: str) -> list[Tensor]:

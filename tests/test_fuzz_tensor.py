@@ -29,15 +29,6 @@ MARGIN = 1e-4  # relu inputs and max candidates stay this far from a tie (float3
 NUMBERS = (2, -1, 0.5, 3.0, -2.5, 1)
 EXPONENTS = (0, 1, 2, 3, -1, 0.5, 1.5, -2, 2.0)
 
-# Known engine bugs (issue 12): constructs the generator can make but the fuzz leaves out until
-# they are fixed. Each names the xfail test that pins it down; the fixer removes both.
-KNOWN_BROKEN = {
-    "pow 0 at 0": "test_pow_zero_at_zero_has_gradient_zero",
-    "matmul by an empty vector": "test_matmul_by_an_empty_vector_backpropagates_zeros",
-    "softmax over an empty axis": "test_softmax_over_an_empty_axis_is_empty",
-    "max of an empty tensor over a non-empty axis": "test_max_of_an_empty_tensor_backpropagates",
-}
-
 
 # ---------------------------------------------------------------------- the gates
 # Each gate: a rule f(args, p, lib) run on gradtrace (lib None) and on torch (lib the module),
@@ -273,15 +264,12 @@ class Program:
         return (b, a), None
 
     def _safe(self, kind: str, operands: tuple[int, ...], p) -> bool:
-        """Inside every gate's domain, away from ties, and not a known engine bug."""
+        """Inside every gate's domain and away from ties."""
         xs = [self.nodes[i] for i in operands]
         x = xs[0].data
         if kind == "@":
             a, b = xs[0].data, xs[1].data
-            if not _broadcasts(a.shape[:-2], b.shape[:-2]):  # the batch axes
-                return False
-            empty_vector = b.ndim == 1 and a.ndim >= 2 and b.shape[0] == 0
-            return not (empty_vector and "matmul by an empty vector" in KNOWN_BROKEN)
+            return _broadcasts(a.shape[:-2], b.shape[:-2])  # the batch axes
         if kind in BINARY:
             if not _broadcasts(xs[0].shape, xs[1].shape):
                 return False
@@ -295,9 +283,7 @@ class Program:
         if kind == "x ** c":
             if p != int(p) and not np.all(x > 1e-2):
                 return False
-            if p < 0 and not np.all(np.abs(x) > 0.1):
-                return False
-            return not (p == 0 and "pow 0 at 0" in KNOWN_BROKEN and np.any(x == 0))
+            return p >= 0 or bool(np.all(np.abs(x) > 0.1))
         if kind == "log":
             return bool(np.all(x > 1e-2))
         if kind == "exp":
@@ -312,12 +298,8 @@ class Program:
             if name == "mean":  # the mean of nothing is NaN (as in torch); keep values finite
                 return reduced > 0 or x.size == 0 and out_size(x.shape, axes) == 0
             if name == "max":
-                if x.size == 0 and "max of an empty tensor over a non-empty axis" in KNOWN_BROKEN:
-                    return False
                 return reduced > 0 and _no_ties(x, tuple(int(d) for d in axes))
             return True
-        if kind == "softmax":
-            return not ("softmax over an empty axis" in KNOWN_BROKEN and x.shape[p[1]] == 0)
         return True
 
 
@@ -562,21 +544,14 @@ def test_the_fuzz_draws_every_gate_and_both_dtypes():
     assert {p.dtype for p in programs} == {np.float32, np.float64}
 
 
-# ---------------------------------------------------------------------- known engine bugs
-# Minimal cases of what the fuzz found broken (issue 12), kept out of it by KNOWN_BROKEN.
-# Each fails today; when the engine is fixed it passes, strict xfail turns that into a
-# failure, and the fixer deletes the test here and its KNOWN_BROKEN entry above.
-@pytest.mark.xfail(strict=True, reason="issue 12: Tensor x ** 0 at x = 0 has a NaN gradient "
-                   "(torch and Value: 0), which spreads after a relu")  # fmt: skip
+# ---------------------------------------------------------------------- bugs the fuzz found
+# Minimal cases of what the fuzz found broken (issue 12), fixed since; the fuzz covers them too.
 def test_pow_zero_at_zero_has_gradient_zero():
     x = Tensor([0.0, 2.0], requires_grad=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        (x**0).sum().backward()
+    (x**0).sum().backward()
     assert np.array_equal(x.grad, [0.0, 0.0])
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12: (2, 0) @ (0,) and (3, 2, 0) @ (0,) fail in "
-                   "backward, 'cannot reshape array of size 0' (torch: zeros)")  # fmt: skip
 @pytest.mark.parametrize("shape", [(2, 0), (3, 2, 0)])
 def test_matmul_by_an_empty_vector_backpropagates_zeros(shape):
     a, b = Tensor(np.ones(shape), requires_grad=True), Tensor(np.ones(0), requires_grad=True)
@@ -585,9 +560,6 @@ def test_matmul_by_an_empty_vector_backpropagates_zeros(shape):
     assert a.grad.shape == shape and not a.grad.any() and b.grad.shape == (0,)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12: softmax / log_softmax over an empty axis "
-                   "raise 'zero-size array to reduction operation maximum' (torch: an empty "
-                   "result)")  # fmt: skip
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
 def test_softmax_over_an_empty_axis_is_empty(name):
     x = Tensor(np.ones((2, 0)), requires_grad=True)
@@ -596,9 +568,6 @@ def test_softmax_over_an_empty_axis_is_empty(name):
     assert out.shape == (2, 0) and x.grad.shape == (2, 0)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12: max over axis 1 of a (0, 3) tensor works "
-                   "forward but its backward raises 'cannot reshape array of size 0' (torch "
-                   "amax: an empty gradient)")  # fmt: skip
 def test_max_of_an_empty_tensor_backpropagates():
     x = Tensor(np.ones((0, 3)), requires_grad=True)
     out = x.max(axis=1)

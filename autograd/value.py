@@ -73,18 +73,24 @@ class Value:
     def max(self, other: Value | Number) -> Value:
         """max gate: f = max(a, b); the whole gradient goes to the larger input (the router).
 
-        On a tie the first operand (self) gets it, so max(x, x) gives x gradient 1, not 2."""
+        On a tie the first operand (self) gets it, so max(x, x) gives x gradient 1, not 2.
+        A NaN wins: f is NaN, as torch.maximum, and the NaN input gets the gradient (the first
+        if both are; torch gives it to both, a convention where no derivative exists)."""
+        a = self.data
         if type(other) is Value:
-            if self.data >= other.data:
-                return new_node(self.data, "max", (self, other), _ONE_ZERO)
+            if a >= other.data or a != a:
+                return new_node(a, "max", (self, other), _ONE_ZERO)
             return new_node(other.data, "max", (self, other), _ZERO_ONE)
         c = _constant(other, "max")
-        if self.data >= c:
-            return new_node(self.data, _fmt("max ", c), (self,), _ONE)
+        if a >= c or a != a:
+            return new_node(a, _fmt("max ", c), (self,), _ONE)
         return new_node(c, _fmt("max ", c), (self,), _ZERO)
 
     def __pow__(self, exponent: Number) -> Value:
-        """pow gate (number exponent): f = x**n; df/dx = n * x**(n-1)."""
+        """pow gate (number exponent): f = x**n; df/dx = n * x**(n-1), and 0 for n = 0 (f = 1
+        is constant, even at x = 0 or NaN, as torch). A result or gradient beyond the largest
+        float (1.8e308) is an OverflowError naming the gate and the input, as the exp gate's
+        (torch gives inf); x ** 2 is x * x, which, like the mul gate, gives inf."""
         if isinstance(exponent, Value):
             raise TypeError("pow gate: the exponent must be a plain number, not a Value")
         n = _constant(exponent, "**")
@@ -95,11 +101,25 @@ class Value:
             raise ValueError(f"pow gate: negative input {x} to a non-integer power {n:g}")
         if x == 0 and n < 0:
             raise ZeroDivisionError(f"pow gate: input 0.0 to a negative power {n:g}")
-        if x == 0 and n < 1:
-            local = 0.0 if n == 0 else math.inf
+        try:
+            out = x**n
+        except OverflowError:
+            raise OverflowError(
+                f"pow gate: {x:g} ** {n:g} is too large for a float (beyond 1.8e308)"
+            ) from None
+        if n == 0:
+            local = 0.0
+        elif x == 0 and n < 1:
+            local = math.inf
         else:
-            local = n * x ** (n - 1)
-        return new_node(x**n, _fmt("**", n), (self,), (local,))
+            try:
+                local = n * x ** (n - 1)
+            except OverflowError:
+                raise OverflowError(
+                    f"pow gate: the gradient of {x:g} ** {n:g}, {n:g} * {x:g} ** {n - 1:g}, is "
+                    f"too large for a float (beyond 1.8e308)"
+                ) from None
+        return new_node(out, _fmt("**", n), (self,), (local,))
 
     # ------------------------------------------------------------------ gates: unary
     def exp(self) -> Value:
@@ -111,9 +131,12 @@ class Value:
         return new_node(out, "exp", (self,), (out,))
 
     def log(self) -> Value:
-        """log gate: f = ln(x); df/dx = 1/x."""
+        """log gate: f = ln(x); df/dx = 1/x. A zero or negative input is a ValueError (torch
+        gives -inf or NaN); a NaN input is no domain error: it propagates, as in torch."""
         x = self.data
         if not x > 0:
+            if x != x:
+                return new_node(x, "log", (self,), (x,))
             raise ValueError(f"log gate: input {x} is not positive")
         return new_node(math.log(x), "log", (self,), (1.0 / x,))
 
@@ -243,7 +266,9 @@ def vsum(values: Iterable[Value | Number]) -> Value:
     """n-ary add gate: one "+" node with every input as a parent, each with local gradient 1.
 
     Summing n values this way makes one node instead of a chain of n - 1 adds, so a neuron
-    with many inputs draws as one sum and stays shallow."""
+    with many inputs draws as one sum and stays shallow. The sum is exact (math.fsum) unless
+    it meets inf - inf (NaN) or overflows on the way (inf): then it is the add gate's
+    left-to-right float sum, as torch."""
     terms = tuple(values)
     for t in terms:
         if type(t) is not Value:
@@ -253,7 +278,12 @@ def vsum(values: Iterable[Value | Number]) -> Value:
         return Value(0.0)
     n = len(terms)
     ones = _ONES[n] if n < len(_ONES) else (1.0,) * n
-    return new_node(math.fsum([t.data for t in terms]), "+", terms, ones)
+    data = [t.data for t in terms]
+    try:
+        total = math.fsum(data)
+    except (ValueError, OverflowError):  # fsum's "-inf + inf" and "intermediate overflow"
+        total = sum(data)
+    return new_node(total, "+", terms, ones)
 
 
 def linear(

@@ -2,9 +2,11 @@
 exponents, empty axes, NaN, overflow, and the errors for axes, shapes and gradients that are
 wrong. Where torch defines the behaviour the test compares with torch in float64."""
 
+import math
+
 import numpy as np
 import pytest
-from gradtrace import Tensor
+from gradtrace import Tensor, Value, vsum
 from gradtrace.tensor_gates import concatenate, stack
 
 
@@ -169,3 +171,118 @@ def test_backward_without_a_gradient_on_many_elements_gives_a_hint():
     y = Tensor(np.ones((2, 3)), requires_grad=True) * 2
     with pytest.raises(ValueError, match=r"single-element.*backward\(np.ones\(\(2, 3\)\)\)"):
         y.backward()
+
+
+# ---------------------------------------------------------------------- Value numbers
+def _torch_value_grads(torch, fn, *numbers):
+    """torch's value and leaf gradients of fn(*leaves) for 0-d float64 leaves."""
+    leaves = [torch.tensor(float(x), requires_grad=True) for x in numbers]
+    out = fn(*leaves)
+    out.backward()
+    return out.item(), [0.0 if t.grad is None else t.grad.item() for t in leaves]
+
+
+def _same(mine: float, theirs: float) -> bool:
+    return math.isnan(mine) and math.isnan(theirs) or mine == theirs
+
+
+@pytest.mark.parametrize("x", [math.nan, -math.inf, 0.0])
+def test_value_relu_of_nan_is_nan_as_torch(torch, x):
+    """relu passes a NaN on with gradient 1 (torch: the same)."""
+    v = Value(x)
+    out = v.relu()
+    out.backward()
+    value, (grad,) = _torch_value_grads(torch, torch.relu, x)
+    assert _same(out.data, value) and _same(v.grad, grad)
+
+
+@pytest.mark.parametrize("a, b", [(math.nan, 1.0), (1.0, math.nan), (math.nan, math.nan)])
+def test_value_max_with_a_nan_is_nan_and_the_nan_gets_the_gradient(torch, a, b):
+    """torch.maximum: nan. Gradient: the router's rule with NaN as the winner (torch gives it
+    to both inputs instead); the first operand on a tie of two NaNs."""
+    x, y = Value(a), Value(b)
+    out = x.max(y)
+    out.backward()
+    value, _ = _torch_value_grads(torch, torch.maximum, a, b)
+    assert math.isnan(out.data) and math.isnan(value)
+    assert (x.grad, y.grad) == ((1.0, 0.0) if math.isnan(a) else (0.0, 1.0))
+
+
+@pytest.mark.parametrize("c", [1, 1.0, math.nan])
+def test_value_max_with_a_number_and_a_nan_is_nan(c):
+    x = Value(math.nan)
+    out = x.max(c)
+    out.backward()
+    assert math.isnan(out.data) and x.grad == 1.0
+    y = Value(1.0).max(math.nan)  # the NaN number wins: no gradient for the Value
+    y.backward()
+    assert math.isnan(y.data) and y.parents[0].grad == 0.0
+
+
+def test_value_max_ties_still_route_to_the_first_operand():
+    x = Value(2.0)
+    x.max(x).backward()
+    assert x.grad == 1.0
+
+
+@pytest.mark.parametrize(
+    "terms, expected", [((math.inf, -math.inf), math.nan), ((1e308, 1e308), math.inf),
+                        ((1e308, 1e308, -1e308), math.inf), ((math.inf, 1.0), math.inf)],
+)  # fmt: skip
+def test_vsum_of_infinities_and_overflow_is_the_add_gates_float_sum(torch, terms, expected):
+    """vsum([inf, -inf]) used to raise fsum's bare ValueError, vsum([1e308, 1e308]) its
+    OverflowError; now they are what the chain of add gates gives (and torch's sum)."""
+    leaves = [Value(t) for t in terms]
+    out = vsum(leaves)
+    chain = leaves[0]
+    for leaf in leaves[1:]:
+        chain = chain + leaf
+    assert _same(out.data, expected) and _same(chain.data, expected)
+    assert _same(torch.tensor(terms).sum().item(), expected)
+    out.backward()
+    assert [leaf.grad for leaf in leaves] == [1.0] * len(terms)
+
+
+def test_vsum_stays_exact_for_finite_numbers():
+    assert vsum([Value(1e16), Value(1.0), Value(-1e16)]).data == 1.0
+
+
+@pytest.mark.parametrize("x", [math.nan, 0.0, math.inf, -3.0])
+@pytest.mark.parametrize("n", [0, 0.0])
+def test_value_power_zero_has_gradient_zero_as_torch(torch, x, n):
+    v = Value(x)
+    out = v**n
+    out.backward()
+    value, (grad,) = _torch_value_grads(torch, lambda t: t**n, x)
+    assert out.data == value == 1.0 and v.grad == grad == 0.0
+
+
+def test_value_log_of_nan_propagates_as_torch(torch):
+    """A NaN input is no domain error: log(nan) is nan with gradient nan, as torch."""
+    x = Value(math.nan)
+    out = x.log()
+    out.backward()
+    value, (grad,) = _torch_value_grads(torch, torch.log, math.nan)
+    assert math.isnan(out.data) and math.isnan(value) and math.isnan(x.grad) and math.isnan(grad)
+
+
+@pytest.mark.parametrize("x", [0.0, -1.0, -math.inf])
+def test_value_log_of_a_number_that_is_not_positive_is_still_an_error(x):
+    """The lecture's engine refuses these (torch: -inf or nan), naming the gate and input."""
+    with pytest.raises(ValueError, match=rf"log gate: input {x} is not positive"):
+        Value(x).log()
+
+
+@pytest.mark.parametrize(
+    "x, n, match", [(10, 400, r"pow gate: 10 \*\* 400 is too large for a float"),
+                    (-10, 401, r"pow gate: -10 \*\* 401 is too large"),
+                    (1e-200, -2, r"pow gate: 1e-200 \*\* -2 is too large"),
+                    (1e-300, -1, r"pow gate: the gradient of 1e-300 \*\* -1, .* is too large")],
+)  # fmt: skip
+def test_value_power_overflow_names_the_gate_and_the_input(torch, x, n, match):
+    """It used to be the raw "(34, 'Numerical result out of range')". torch float64 gives inf
+    here; the Value engine raises, as its exp gate does, so a lecture graph never carries an
+    inf that nobody asked for."""
+    assert math.isinf(torch.tensor(float(x)).pow(n).item()) or n == -1
+    with pytest.raises(OverflowError, match=match):
+        Value(x) ** n

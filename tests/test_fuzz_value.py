@@ -23,13 +23,6 @@ RTOL, ATOL = 1e-9, 1e-12
 LIMIT = 1e4  # no intermediate value larger than this, so rtol 1e-9 stays meaningful
 MARGIN = 1e-6  # relu and max inputs stay this far from their kink unless bitwise exact
 
-# Known engine bugs (issue 12): constructs the generator makes but the fuzz leaves out until
-# they are fixed. Each names the xfail test below that pins it down; the fixer removes both.
-KNOWN_BROKEN = {
-    "relu or max of NaN": "test_relu_of_nan_is_nan, test_max_of_nan_is_nan",
-    "vsum of opposite infinities": "test_vsum_of_opposite_infinities_is_nan",
-}
-
 NUMBERS = (0, 1, 2, -1, 0.5, -2.5, 3.0)  # plain numbers on one side of a gate (ints and floats)
 EXPONENTS = (0, 1, 2, 3, -1, -2, 0.5, 1.5, -0.5, 2.5, 0.0, 2.0, 3.7)
 
@@ -211,21 +204,19 @@ def _number(rng: Draws) -> int | float:
 
 def _safe(name: str, operands: tuple[int, ...], xs: list[float], c: object, exact) -> bool:
     """Is this step inside every gate's domain, away from kinks where engines may
-    legitimately differ (ties in max, relu at 0 unless the 0 is bitwise exact), and not a
-    known engine bug? NaN is outside log's domain (the log gate raises on it)."""
+    legitimately differ (ties in max, relu at 0 unless the 0 is bitwise exact)? NaN is
+    inside every gate's domain (log's too: only a number <= 0 is outside it)."""
     x = xs[0] if xs else 0.0
     if name in ("relu", "max", "max_number") and math.isnan(x):
-        return "relu or max of NaN" not in KNOWN_BROKEN
+        return True
     if name == "max" and math.isnan(xs[1]):  # torch gives both inputs the gradient: a
         return False  # convention at an undefined point, not compared
-    if name == "vsum" and "vsum of opposite infinities" in KNOWN_BROKEN:
-        return not {math.inf, -math.inf} <= set(xs)
     if name == "div" or name == "reciprocal" or name == "rtruediv":
         return abs(xs[-1]) > 0.1
     if name == "div_number":
         return c != 0
     if name == "log":
-        return x > 1e-2
+        return x > 1e-2 or math.isnan(x)
     if name == "exp":
         return x < math.log(LIMIT)
     if name == "relu":
@@ -292,34 +283,23 @@ def test_the_fuzz_uses_every_gate_and_every_exponent():
     }
 
 
-# ---------------------------------------------------------------------- known engine bugs
-# The fuzz's inputs are finite, so it never meets these (issue 12, NaN in the Value engine);
-# each fails today and passes once fixed, when strict xfail tells the fixer to delete it.
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: Value(nan).max(1) and Value(nan).max(Value(1)) "
-    "are 1.0 (torch.maximum: nan); Value(1).max(Value(nan)) is already nan",
-)
+# ---------------------------------------------------------------------- bugs the fuzz found
+# Minimal cases of what the fuzz found broken (issue 12, NaN and overflow in the Value engine),
+# fixed since; the fuzz covers them too.
 @pytest.mark.parametrize("other", [1, 1.0, "value"])
 def test_max_of_nan_is_nan(other):
     other = Value(1.0) if other == "value" else other
     assert math.isnan(Value(math.nan).max(other).data)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12: vsum([inf, -inf]) raises fsum's bare "
-                   "'ValueError: -inf + inf in fsum' (the add gate and torch: nan)")  # fmt: skip
 def test_vsum_of_opposite_infinities_is_nan():
     assert math.isnan(vsum([Value(math.inf), Value(-math.inf)]).data)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12: vsum([1e308, 1e308]) raises fsum's bare "
-                   "'OverflowError: intermediate overflow in fsum' (add gate: inf)")  # fmt: skip
 def test_vsum_that_overflows_is_infinite():
     assert vsum([Value(1e308), Value(1e308)]).data == math.inf
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12: Value(nan) ** 0 has gradient nan "
-                   "(0 * nan ** -1); torch: 0, as x ** 0 is constant")  # fmt: skip
 def test_nan_to_the_power_0_has_gradient_0():
     x = Value(math.nan)
     (x**0).backward()

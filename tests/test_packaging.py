@@ -33,12 +33,18 @@ def run(*cmd, cwd=None, env=None):
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
+def built(tmp_path_factory):
+    """The wheel, built once, and everything the build printed (verbose)."""
     out = tmp_path_factory.mktemp("wheel")
-    run(sys.executable, "-m", "pip", "wheel", REPO, "--no-deps", "-w", out)
+    done = run(sys.executable, "-m", "pip", "wheel", REPO, "--no-deps", "-w", out, "-v")
     wheels = list(out.glob("gradtrace-*.whl"))
     assert len(wheels) == 1, wheels
-    return wheels[0]
+    return wheels[0], done.stdout + done.stderr
+
+
+@pytest.fixture(scope="module")
+def wheel(built):
+    return built[0]
 
 
 def test_wheel_holds_gradtrace_and_its_dist_info_only(wheel):
@@ -53,9 +59,9 @@ def test_wheel_holds_gradtrace_and_its_dist_info_only(wheel):
         assert module in names
 
 
-def test_build_prints_no_license_deprecation(tmp_path):
-    done = run(sys.executable, "-m", "pip", "wheel", REPO, "--no-deps", "-w", tmp_path, "-v")
-    text = done.stdout + done.stderr
+def test_build_prints_no_license_deprecation(built):
+    text = built[1]
+    assert "Building wheel" in text or "Created wheel" in text  # the verbose log was captured
     assert "License classifiers are deprecated" not in text
     assert "project.license` as a TOML table is deprecated" not in text
 

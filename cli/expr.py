@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import io
 import math
+import operator
 import tokenize
 from dataclasses import dataclass
 
@@ -229,21 +230,20 @@ def _children(node: ast.expr) -> list[ast.expr]:
     return list(node.args)
 
 
+# + - * / on Values (the gates) and on plain numbers alike; ** is handled apart (a number exponent)
+_ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+               ast.Div: operator.truediv}
+
+
 def _apply(node: ast.expr, args: list) -> Value | float:
     if isinstance(node, ast.BinOp):
         a, b = args
         op = type(node.op)
         if not isinstance(a, Value) and not isinstance(b, Value):
             return _numbers(op, a, b)  # both plain numbers: fold them, no gate
-        if op is ast.Add:
-            return a + b
-        if op is ast.Sub:
-            return a - b
-        if op is ast.Mult:
-            return a * b
-        if op is ast.Div:
-            return a / b
-        return a ** float(b)
+        if op is ast.Pow:
+            return a ** float(b)
+        return _ARITHMETIC[op](a, b)
     if isinstance(node, ast.UnaryOp):
         (a,) = args
         return -a if isinstance(node.op, ast.USub) else a
@@ -256,16 +256,10 @@ def _apply(node: ast.expr, args: list) -> Value | float:
 
 def _numbers(op: type, a: float, b: float) -> float:
     """Arithmetic on two plain numbers, with the same domain checks as the gates."""
-    if op is ast.Add:
-        return a + b
-    if op is ast.Sub:
-        return a - b
-    if op is ast.Mult:
-        return a * b
-    if op is ast.Div:
-        if b == 0:
-            raise ZeroDivisionError(f"division of the number {a:g} by 0")
-        return a / b
+    if op is ast.Div and b == 0:
+        raise ZeroDivisionError(f"division of the number {a:g} by 0")
+    if op is not ast.Pow:
+        return _ARITHMETIC[op](a, b)
     if a < 0 and not float(b).is_integer():
         raise ValueError(f"pow: negative number {a:g} to a non-integer power {b:g}")
     if a == 0 and b < 0:

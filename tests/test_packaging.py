@@ -67,6 +67,7 @@ def test_build_prints_no_license_deprecation(built):
 
 
 CHECK = r"""
+# `autograd` here is HIPS autograd, the package gradtrace must sit beside (not our old name)
 import autograd, autograd.numpy as anp, gradtrace
 import numpy as np
 assert autograd.__file__.endswith("site-packages/autograd/__init__.py"), autograd.__file__

@@ -47,8 +47,12 @@ notebooks: setup
 bench: setup
 	$(PY) benchmarks/bench_scalar.py
 
+# The linter is part of the build (CI runs it): ruff, pinned in pyproject.toml's dev extra.
+LINTED := autograd nn viz cli tests benchmarks scripts notebooks/build_notebooks.py notebooks/conftest.py
+
 lint: setup
-	$(VENV)/bin/ruff check autograd nn viz cli tests benchmarks
+	$(VENV)/bin/ruff check $(LINTED)
+	$(VENV)/bin/ruff format --check $(LINTED)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache gradtrace-demo

@@ -127,8 +127,10 @@ class GateReport(Sequence):
             where = f"the {next(iter(gates))} gate"
         else:
             where = ", ".join(f"{k} {op}" if k > 1 else op for op, k in gates.items()) + " gates"
-        return (f"check_gates: {n} of {self.checked} gate inputs disagree{'s' * (n == 1)} "
-                f"with finite differences: {where}")  # fmt: skip
+        return (
+            f"check_gates: {n} of {self.checked} gate inputs disagree{'s' * (n == 1)} "
+            f"with finite differences: {where}"
+        )
 
     def _probed(self) -> bool:
         """Does a finding compare slopes along a random direction (a Tensor gate's probe)?"""
@@ -197,8 +199,9 @@ def check_gates(
     gate is curved. Tensor gates are probed along `probes` random directions with a random
     upstream gradient (from `seed`), in float64. Returns a `GateReport`."""
     if not eps > 0 or not rtol >= 0 or not atol >= 0:
-        raise ValueError(f"check_gates: need eps > 0, rtol >= 0, atol >= 0; got {eps}, {rtol}, "
-                         f"{atol}")  # fmt: skip
+        raise ValueError(
+            f"check_gates: need eps > 0, rtol >= 0, atol >= 0; got {eps}, {rtol}, {atol}"
+        )
     if probes < 1:
         raise ValueError(f"check_gates: probes must be at least 1, got {probes}")
     rng = np.random.default_rng(seed)
@@ -302,8 +305,11 @@ def _tensor_gate(
     if out.size == 0:
         return []
     if not all(np.isfinite(a).all() for a in [*xs, out]):
-        return [(i, math.nan, math.nan, NOT_FINITE)
-                for i, p in enumerate(node.parents) if p.requires_grad]  # fmt: skip
+        return [
+            (i, math.nan, math.nan, NOT_FINITE)
+            for i, p in enumerate(node.parents)
+            if p.requires_grad
+        ]
     g = np.ones_like(out) if out.size == 1 else rng.standard_normal(out.shape)
     kwargs = settings if saved is None else {**settings, **saved}
     if gate.wants_needs:
@@ -392,5 +398,7 @@ def _row(f: Finding) -> list[str]:
 
 def _text_table(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(r[c]) for r in [header, *rows]) for c in range(len(header))]
-    return ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-            for r in [header, *rows]]  # fmt: skip
+    return [
+        "  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+        for r in [header, *rows]
+    ]

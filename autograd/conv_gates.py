@@ -251,8 +251,14 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -
     """The largest value of each kernel_size window (stride defaults to kernel_size, as in
     PyTorch); the gradient goes to each window's arg-max, the first one on ties."""
     x = as_tensor(x)
-    ctx = window("MaxPool2d", x, kernel_size, kernel_size if stride is None else stride,
-                 padding, max_padding=True)  # fmt: skip
+    ctx = window(
+        "MaxPool2d",
+        x,
+        kernel_size,
+        kernel_size if stride is None else stride,
+        padding,
+        max_padding=True,
+    )
     return max_pool(x, window=ctx)
 
 
@@ -260,6 +266,12 @@ def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -
     """The mean of each kernel_size window (stride defaults to kernel_size; zero padding is
     counted in the mean, as PyTorch's default)."""
     x = as_tensor(x)
-    ctx = window("AvgPool2d", x, kernel_size, kernel_size if stride is None else stride,
-                 padding, max_padding=True)  # fmt: skip
+    ctx = window(
+        "AvgPool2d",
+        x,
+        kernel_size,
+        kernel_size if stride is None else stride,
+        padding,
+        max_padding=True,
+    )
     return avg_pool(x, window=ctx)

@@ -90,12 +90,15 @@ def _value_and_locals(name: str, result: Any, n: int) -> tuple[float, tuple[floa
         ) from None
     if len(local) != n:
         raise ValueError(
-            f"{name} gate: {len(local)} local gradients for {n} input" + "s" * (n != 1)
+            f"{name} gate: {len(local)} local gradients for {n} input"
+            + "s" * (n != 1)
             + "; return one per input, d out / d input, in order"
         )
     if not isinstance(value, Real) or not all(isinstance(d, Real) for d in local):
-        raise TypeError(f"{name} gate: the value and the local gradients must be real numbers, "
-                        f"got {value!r} and {local!r}")  # fmt: skip
+        raise TypeError(
+            f"{name} gate: the value and the local gradients must be real numbers, "
+            f"got {value!r} and {local!r}"
+        )
     return float(value), tuple(float(d) for d in local)
 
 

@@ -80,9 +80,7 @@ def _gradcheck_tensors(
     fn: Callable[..., Any], inputs: tuple, eps: float, atol: float, rtol: float
 ) -> bool:
     """gradcheck for Tensor inputs: central differences for every element of every input."""
-    arrays = [
-        np.array(x.data, dtype=np.float64) if isinstance(x, Tensor) else None for x in inputs
-    ]
+    arrays = [np.array(x.data, dtype=np.float64) if isinstance(x, Tensor) else None for x in inputs]
 
     def call(grad_on: bool) -> tuple[Tensor, list[Any]]:
         args = [

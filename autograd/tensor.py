@@ -41,9 +41,19 @@ class Tensor:
     that made it, "" for a leaf), `parents` (its inputs, in operand order) and `label`."""
 
     __slots__ = (
-        "data", "grad", "requires_grad", "op", "parents", "label",
-        "_gate", "_settings", "_saved", "_retain", "_site", "__weakref__",
-    )  # fmt: skip
+        "data",
+        "grad",
+        "requires_grad",
+        "op",
+        "parents",
+        "label",
+        "_gate",
+        "_settings",
+        "_saved",
+        "_retain",
+        "_site",
+        "__weakref__",
+    )
 
     # A Tensor gate records a VJP (`_gate.vjp`), not numbers: the engine's loop reads this
     # None as "ask the node for its parents' shares" (see engine.backward).
@@ -305,9 +315,8 @@ class Tensor:
                 if handed:
                     gi = g.copy()
                 handed = True
-            if not p.parents and p.grad is None and (gi.base is not None
-                                                     or not gi.flags.writeable):
-                gi = gi.copy()  # a leaf keeps its own array, never a view of another  # fmt: skip
+            if not p.parents and p.grad is None and (gi.base is not None or not gi.flags.writeable):
+                gi = gi.copy()  # a leaf keeps its own array, never a view of another
             if site is not None:
                 check_backward(self.op, i, gi, site)
             shares.append((p, gi))
@@ -334,8 +343,9 @@ class Tensor:
         return np.array(self.data, dtype=dtype, copy=copy)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, precision=4, separator=", ", threshold=20,
-                               prefix="Tensor(")  # fmt: skip
+        body = np.array2string(
+            self.data, precision=4, separator=", ", threshold=20, prefix="Tensor("
+        )
         extras = []
         if self.data.dtype != np.float64:
             extras.append(f"dtype={self.data.dtype}")

@@ -99,8 +99,10 @@ def power(a, b):
 
 def _matmul_vjp(g, out, a, b, needs=(True, True)):
     """da = g @ b^T, db = a^T @ g (a 1-D operand is a row or a column vector)."""
-    return (_matmul_grad_a(g, a, b) if needs[0] else None,
-            _matmul_grad_b(g, a, b) if needs[1] else None)  # fmt: skip
+    return (
+        _matmul_grad_a(g, a, b) if needs[0] else None,
+        _matmul_grad_b(g, a, b) if needs[1] else None,
+    )
 
 
 def _matmul_grad_a(g, a, b):

@@ -419,8 +419,10 @@ def rerun(node: Value, parents: Sequence[float]) -> float:
     significant digits as drawn: exact enough for a finite-difference check, whose tolerance
     is far coarser."""
     if len(parents) != len(node.parents):
-        raise ValueError(f"rerun: the {node.op!r} gate has {len(node.parents)} inputs, "
-                         f"got {len(parents)} numbers")  # fmt: skip
+        raise ValueError(
+            f"rerun: the {node.op!r} gate has {len(node.parents)} inputs, "
+            f"got {len(parents)} numbers"
+        )
     call = getattr(node, "_call", None)
     if call is not None and call[0] is linear:
         return _rerun_linear(*call[1], parents)
@@ -435,7 +437,7 @@ def rerun(node: Value, parents: Sequence[float]) -> float:
         return float(forward(*parents))
     for symbol, folded in _FOLDED_GATES.items():
         if op.startswith(symbol):
-            return float(folded(parents[0], float(op[len(symbol):])))
+            return float(folded(parents[0], float(op[len(symbol) :])))
     raise ValueError(f"rerun: no gate is known by the op {op!r}")
 
 

@@ -87,10 +87,12 @@ def main(argv: list[str] | None = None) -> int:
             step()
             times[name].append(time.perf_counter() - start)
 
-    print(f"Conv2d(1, {FILTERS}, {KERNEL}) + MaxPool2d({POOL}), forward + backward, batch "
-          f"{BATCH}x1x{SIZE}x{SIZE}; {args.repeats} interleaved rounds on "
-          f"{platform.machine()}, numpy {np.__version__}"
-          + (f", torch {torch.__version__} (2 threads)" if torch is not None else ""))  # fmt: skip
+    print(
+        f"Conv2d(1, {FILTERS}, {KERNEL}) + MaxPool2d({POOL}), forward + backward, batch "
+        f"{BATCH}x1x{SIZE}x{SIZE}; {args.repeats} interleaved rounds on "
+        f"{platform.machine()}, numpy {np.__version__}"
+        + (f", torch {torch.__version__} (2 threads)" if torch is not None else "")
+    )
     median = {name: 1e3 * float(np.median(t)) for name, t in times.items()}
     best = {name: 1e3 * min(t) for name, t in times.items()}
     for name in steps:
@@ -98,8 +100,10 @@ def main(argv: list[str] | None = None) -> int:
         bits = name.split()[-1]
         if torch is not None and name.startswith("gradtrace"):
             ref = f"PyTorch {bits}"
-            line += (f"   {median[name] / median[ref]:.2f}x PyTorch {bits} (median), "
-                     f"{best[name] / best[ref]:.2f}x (best)")  # fmt: skip
+            line += (
+                f"   {median[name] / median[ref]:.2f}x PyTorch {bits} (median), "
+                f"{best[name] / best[ref]:.2f}x (best)"
+            )
         print(line)
     return 0
 

@@ -191,10 +191,12 @@ def report(results, libs, gc_modes, workloads) -> None:
                     f"  >={ratio:.2f}x {verdict}"
                 )
         checks = {
-            lib: (get(lib, gc_modes[0], "graph", "check_value"),
-                  get(lib, gc_modes[0], "graph", "check_leaf_grad_sum"))
+            lib: (
+                get(lib, gc_modes[0], "graph", "check_value"),
+                get(lib, gc_modes[0], "graph", "check_leaf_grad_sum"),
+            )
             for lib in libs
-        }  # fmt: skip
+        }
         vals = [c for c in checks.values() if c[0] is not None]
         same = all(abs(v[0] - vals[0][0]) < 1e-9 and abs(v[1] - vals[0][1]) < 1e-6 for v in vals)
         print(f"  same root value and leaf gradients in every library: {same}")

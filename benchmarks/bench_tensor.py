@@ -301,8 +301,10 @@ def run(name, X, y, sizes, batch, rounds, steps, check_steps):
     losses = {label: final_loss(cls, weights, batches, check_steps) for label, cls in impls.items()}
     peaks = step_memory(weights, batches)
 
-    print(f"\n{name}: MLP {'-'.join(map(str, sizes))}, batch {batch}, float32, "
-          f"{rounds} rounds of {steps} steps")  # fmt: skip
+    print(
+        f"\n{name}: MLP {'-'.join(map(str, sizes))}, batch {batch}, float32, "
+        f"{rounds} rounds of {steps} steps"
+    )
     print("  ms/step: best round (median round); ratio to hand-written NumPy in the same run")
     for label in impls:
         print(

@@ -46,10 +46,15 @@ def digits_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 def make_cnn(seed: int) -> Sequential:
     rng = np.random.default_rng(seed)
     return Sequential(
-        Conv2d(1, 16, 3, padding=1, rng=rng), ReLU(), MaxPool2d(2),
-        Conv2d(16, 32, 3, padding=1, rng=rng), ReLU(), MaxPool2d(2),
-        Flatten(), Linear(32 * 2 * 2, 10, rng=rng),
-    )  # fmt: skip
+        Conv2d(1, 16, 3, padding=1, rng=rng),
+        ReLU(),
+        MaxPool2d(2),
+        Conv2d(16, 32, 3, padding=1, rng=rng),
+        ReLU(),
+        MaxPool2d(2),
+        Flatten(),
+        Linear(32 * 2 * 2, 10, rng=rng),
+    )
 
 
 def make_mlp(seed: int) -> Sequential:
@@ -67,9 +72,17 @@ def train(model: Module, data: tuple, epochs: int, seed: int) -> tuple[float, fl
         Xtr, Xte = Xtr.reshape(-1, 1, 8, 8), Xte.reshape(-1, 1, 8, 8)
     opt = SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4)
     history = fit(
-        model, F.cross_entropy, Xtr, ytr, epochs=epochs, batch_size=32, optimizer=opt,
-        scheduler=CosineAnnealingLR(opt, T_max=epochs), seed=seed, progress=False,
-    )  # fmt: skip
+        model,
+        F.cross_entropy,
+        Xtr,
+        ytr,
+        epochs=epochs,
+        batch_size=32,
+        optimizer=opt,
+        scheduler=CosineAnnealingLR(opt, T_max=epochs),
+        seed=seed,
+        progress=False,
+    )
     accuracy = float((predict(model, Xte) == yte).mean())
     return accuracy, sum(history["time"])
 
@@ -84,9 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         name: sum(p.data.size for p in make(0).parameters())
         for name, make in (("MLP", make_mlp), ("CNN", make_cnn))
     }
-    print(f"8x8 digits: {len(data[0])} training, {len(data[1])} held-out images; "
-          f"{args.epochs} epochs; MLP {n_params['MLP']:,} parameters, "
-          f"CNN {n_params['CNN']:,}")  # fmt: skip
+    print(
+        f"8x8 digits: {len(data[0])} training, {len(data[1])} held-out images; "
+        f"{args.epochs} epochs; MLP {n_params['MLP']:,} parameters, "
+        f"CNN {n_params['CNN']:,}"
+    )
     results: dict[str, list[tuple[float, float]]] = {"MLP": [], "CNN": []}
     for seed in range(args.seeds):
         for name, make in (("MLP", make_mlp), ("CNN", make_cnn)):
@@ -96,8 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, rows in results.items():
         acc = np.array([a for a, _ in rows])
         secs = np.array([s for _, s in rows])
-        print(f"{name}: accuracy mean {acc.mean():.2%} (min {acc.min():.2%}, max {acc.max():.2%}), "
-              f"training time median {np.median(secs):.1f} s (max {secs.max():.1f} s)")  # fmt: skip
+        print(
+            f"{name}: accuracy mean {acc.mean():.2%} (min {acc.min():.2%}, max {acc.max():.2%}), "
+            f"training time median {np.median(secs):.1f} s (max {secs.max():.1f} s)"
+        )
     wins = sum(c[0] > m[0] for c, m in zip(results["CNN"], results["MLP"], strict=True))
     print(f"CNN more accurate than the MLP for {wins} of {args.seeds} seeds")
     return 0

@@ -87,6 +87,7 @@ def moons(out: Writer, plots) -> None:  # noqa: ANN001 - plots is the viz.plots 
     """micrograd's demo: a scalar MLP 2-16-16-1 (Values) on 100 moons points, hinge loss +
     1e-4 sum w^2, full-batch SGD with lr 1.0 - 0.9 k/100, 100 steps."""
     from gradtrace import nn
+
     X, y = nn.data.make_moons(100, noise=0.1, seed=0)
     t = [float(v) for v in 2 * y - 1]  # labels -1 / +1 for the hinge loss
     rows = [[float(a), float(b)] for a, b in X]
@@ -103,15 +104,14 @@ def moons(out: Writer, plots) -> None:  # noqa: ANN001 - plots is the viz.plots 
         loss.backward()
         opt.step()
         history["loss"].append(loss.data)
-        history["accuracy"].append(float(np.mean([(s.data > 0) == (ti > 0) for s, ti in
-                                                  zip(scores, t, strict=True)])))  # fmt: skip
+        history["accuracy"].append(
+            float(np.mean([(s.data > 0) == (ti > 0) for s, ti in zip(scores, t, strict=True)]))
+        )
     print(
         f"  moons MLP 2-16-16-1 (micrograd's demo): loss {history['loss'][-1]:.3f}, "
         f"accuracy {history['accuracy'][-1]:.2f} after 100 steps"
     )
-    out.figure(
-        "moons_history.png", "moons loss curve", plots.plot_history, history, per="step"
-    )
+    out.figure("moons_history.png", "moons loss curve", plots.plot_history, history, per="step")
     out.figure(
         "moons_boundary.png",
         "moons decision boundary",

@@ -231,8 +231,12 @@ def _children(node: ast.expr) -> list[ast.expr]:
 
 
 # + - * / on Values (the gates) and on plain numbers alike; ** is handled apart (a number exponent)
-_ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
-               ast.Div: operator.truediv}
+_ARITHMETIC = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+}
 
 
 def _apply(node: ast.expr, args: list) -> Value | float:

@@ -106,9 +106,14 @@ def _linear_from(t: Any, where: str, _: Any) -> Linear:
 
 def _conv_to(m: Conv2d, torch: Any, _: Any) -> Any:
     t = torch.nn.Conv2d(
-        m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding,
-        bias=m.bias is not None, device="meta",
-    )  # fmt: skip
+        m.in_channels,
+        m.out_channels,
+        m.kernel_size,
+        m.stride,
+        m.padding,
+        bias=m.bias is not None,
+        device="meta",
+    )
     t.weight, t.bias = _param(torch, m.weight.data), _param(torch, _data(m.bias))
     return t
 
@@ -123,9 +128,13 @@ def _conv_from(t: Any, where: str, _: Any) -> Conv2d:
     settings = {"dilation": tuple(t.dilation), "groups": t.groups, "padding_mode": t.padding_mode}
     _refuse(where, t, settings, {"dilation": (1, 1), "groups": 1, "padding_mode": "zeros"})
     m = Conv2d(
-        t.in_channels, t.out_channels, tuple(t.kernel_size), tuple(t.stride), tuple(padding),
+        t.in_channels,
+        t.out_channels,
+        tuple(t.kernel_size),
+        tuple(t.stride),
+        tuple(padding),
         bias=t.bias is not None,
-    )  # fmt: skip
+    )
     _set(m.weight, _array(t.weight, where))
     if t.bias is not None:
         _set(m.bias, _array(t.bias, where))

@@ -2,9 +2,9 @@
 
 Each source is a plain Python script in jupytext's "percent" format: a line `# %%` starts a
 code cell and `# %% [markdown]` starts a markdown cell whose lines are comments; jupytext turns
-it into a notebook, nbclient executes it. The sources are what reviewers read and what `git diff` shows; the `.ipynb`
-files are generated from them and executed here, so the outputs committed with them come
-from a real run.
+it into a notebook, nbclient executes it. The sources are what reviewers read and what
+`git diff` shows; the `.ipynb` files are generated from them and executed here, so the
+outputs committed with them come from a real run.
 
     .venv/bin/python notebooks/build_notebooks.py            # build and execute all
     .venv/bin/python notebooks/build_notebooks.py 04 05      # only the matching notebooks
@@ -46,9 +46,12 @@ def merge_streams(outputs: list) -> list:
     instead of hundreds of updates."""
     merged: list = []
     for output in outputs:
-        if (output.get("output_type") == "stream" and merged
-                and merged[-1].get("output_type") == "stream"
-                and merged[-1]["name"] == output["name"]):
+        if (
+            output.get("output_type") == "stream"
+            and merged
+            and merged[-1].get("output_type") == "stream"
+            and merged[-1]["name"] == output["name"]
+        ):
             merged[-1]["text"] += output["text"]
         else:
             merged.append(output)
@@ -70,8 +73,9 @@ def build(source: Path, execute: bool) -> float:
     seconds = 0.0
     if execute:
         start = time.perf_counter()
-        NotebookClient(nb, timeout=300, kernel_name="python3",
-                       resources={"metadata": {"path": str(HERE)}}).execute()
+        NotebookClient(
+            nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}
+        ).execute()
         seconds = time.perf_counter() - start
         for cell in nb.cells:
             cell.get("metadata", {}).pop("execution", None)

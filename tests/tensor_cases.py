@@ -34,8 +34,9 @@ def values(draw, shape, lo=-2.0, hi=2.0):
 
 def away_from_zero(draw, shape, lo=0.3, hi=2.0):
     """Elements in [lo, hi] with a random sign."""
-    return values(draw, shape, lo, hi) * draw(hnp.arrays(np.float64, shape,
-                                                         elements=st.sampled_from([-1.0, 1.0])))
+    return values(draw, shape, lo, hi) * draw(
+        hnp.arrays(np.float64, shape, elements=st.sampled_from([-1.0, 1.0]))
+    )
 
 
 def distinct(draw, shape):
@@ -84,10 +85,20 @@ def _pow(draw):
 
 def _matmul(draw):
     n, k, m, b = (draw(st.integers(1, 4)) for _ in range(4))
-    shapes = draw(st.sampled_from([
-        ((k,), (k,)), ((n, k), (k,)), ((k,), (k, m)), ((n, k), (k, m)),
-        ((b, n, k), (k, m)), ((k,), (b, k, m)), ((b, n, k), (k,)), ((2, 1, n, k), (b, k, m)),
-    ]))  # fmt: skip
+    shapes = draw(
+        st.sampled_from(
+            [
+                ((k,), (k,)),
+                ((n, k), (k,)),
+                ((k,), (k, m)),
+                ((n, k), (k, m)),
+                ((b, n, k), (k, m)),
+                ((k,), (b, k, m)),
+                ((b, n, k), (k,)),
+                ((2, 1, n, k), (b, k, m)),
+            ]
+        )
+    )
     return (lambda x, y: x @ y), [values(draw, s) for s in shapes]
 
 

@@ -10,10 +10,10 @@ import shutil
 import tempfile
 
 import pytest
-from conftest import IN_CI, require
 from gradtrace import Value
 from gradtrace.viz.dot import dot_available
 from gradtrace.viz.html import explore, to_html
+from reference import IN_CI, require
 
 PAGE_LOAD_SECONDS = 20
 SCRIPT_SECONDS = 10
@@ -146,8 +146,7 @@ def test_the_network_check_sees_an_external_reference(browser, tmp_path):
     # closed, so nothing leaves the machine).
     bad = tmp_path / "bad.html"
     bad.write_text(
-        '<div class="gradtrace-explorer" data-ready="1"></div>'
-        '<img src="http://127.0.0.1:9/x.png">',
+        '<div class="gradtrace-explorer" data-ready="1"></div><img src="http://127.0.0.1:9/x.png">',
         encoding="utf-8",
     )
     _open(browser, bad)
@@ -217,10 +216,13 @@ def test_play_steps_on_by_itself_and_pause_stops_it(browser, page):
     button.click()
     assert button.text == "play"
     stopped = root.get_attribute("data-step")
-    assert browser.execute_async_script(
-        "var done = arguments[0]; setTimeout(function () {"
-        " done(document.querySelector('.gradtrace-explorer').dataset.step); }, 1000);"
-    ) == stopped
+    assert (
+        browser.execute_async_script(
+            "var done = arguments[0]; setTimeout(function () {"
+            " done(document.querySelector('.gradtrace-explorer').dataset.step); }, 1000);"
+        )
+        == stopped
+    )
 
 
 def _node_group(driver, dot_name):

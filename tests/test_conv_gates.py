@@ -29,8 +29,9 @@ def test_output_size_is_floor_of_h_plus_2p_minus_k_over_s_plus_1(
     size, kernel, stride, padding, expected
 ):
     # (H + 2p - k) // s + 1, as PyTorch's Conv2d documentation gives it
-    out = conv2d(np.zeros((2, 3, size, size)), np.zeros((4, 3, kernel, kernel)), None,
-                 stride, padding)  # fmt: skip
+    out = conv2d(
+        np.zeros((2, 3, size, size)), np.zeros((4, 3, kernel, kernel)), None, stride, padding
+    )
     assert out.shape == (2, 4, expected, expected)
 
 
@@ -48,8 +49,9 @@ def test_one_output_neuron_is_b_plus_the_sum_of_w_lm_times_a_j_plus_l_k_plus_m()
     b = np.array([0.3])
     z = conv2d(a, w, b).data
     for j, k in [(0, 0), (7, 13), (23, 23)]:
-        by_hand = b[0] + sum(w[0, 0, l, m] * a[0, 0, j + l, k + m]
-                             for l in range(5) for m in range(5))  # fmt: skip
+        by_hand = b[0] + sum(
+            w[0, 0, l, m] * a[0, 0, j + l, k + m] for l in range(5) for m in range(5)
+        )
         assert z[0, 0, j, k] == pytest.approx(by_hand, rel=1e-12)
 
 
@@ -146,13 +148,11 @@ def test_every_conv_gate_is_compared_with_torch():
 # ---------------------------------------------------------------------- routing
 def test_max_pool_routes_each_gradient_to_its_windows_first_arg_max():
     # the max gate: the whole gradient to the larger input, the first one on a tie
-    x = Tensor(np.array([[[[1.0, 4.0, 2.0, 2.0],
-                           [4.0, 0.0, 2.0, 2.0]]]]), requires_grad=True)  # fmt: skip
+    x = Tensor(np.array([[[[1.0, 4.0, 2.0, 2.0], [4.0, 0.0, 2.0, 2.0]]]]), requires_grad=True)
     out = max_pool2d(x, 2)
     np.testing.assert_array_equal(out.data, [[[[4.0, 2.0]]]])
     out.backward(np.array([[[[10.0, 20.0]]]]))
-    np.testing.assert_array_equal(x.grad, [[[[0.0, 10.0, 20.0, 0.0],
-                                              [0.0, 0.0, 0.0, 0.0]]]])  # fmt: skip
+    np.testing.assert_array_equal(x.grad, [[[[0.0, 10.0, 20.0, 0.0], [0.0, 0.0, 0.0, 0.0]]]])
 
 
 def test_overlapping_max_windows_add_their_gradients_on_a_shared_arg_max():
@@ -199,8 +199,11 @@ def test_the_gates_are_recorded_with_their_names():
 
 # ---------------------------------------------------------------------- errors
 def test_a_kernel_that_does_not_fit_names_both_shapes():
-    with pytest.raises(ValueError, match=r"Conv2d: kernel 5x5 does not fit input 3x3 "
-                                         r"\(with padding 0\)"):  # fmt: skip
+    with pytest.raises(
+        ValueError,
+        match=r"Conv2d: kernel 5x5 does not fit input 3x3 "
+        r"\(with padding 0\)",
+    ):
         conv2d(np.zeros((1, 1, 3, 3)), np.zeros((1, 1, 5, 5)))
     with pytest.raises(ValueError, match="MaxPool2d: kernel 3x3 does not fit input 2x2"):
         max_pool2d(np.zeros((1, 1, 2, 2)), 3)

@@ -62,9 +62,12 @@ def test_pools_default_stride_is_their_kernel_size():
 
 def test_a_small_cnn_runs_forward_and_backward_end_to_end():
     model = Sequential(
-        Conv2d(1, 4, 3, padding=1, seed=0), ReLU(), MaxPool2d(2),
-        Flatten(), Linear(4 * 4 * 4, 10, seed=0),
-    )  # fmt: skip
+        Conv2d(1, 4, 3, padding=1, seed=0),
+        ReLU(),
+        MaxPool2d(2),
+        Flatten(),
+        Linear(4 * 4 * 4, 10, seed=0),
+    )
     out = model(Tensor(np.random.default_rng(0).normal(size=(5, 1, 8, 8))))
     assert out.shape == (5, 10)
     out.sum().backward()

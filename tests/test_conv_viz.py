@@ -13,8 +13,13 @@ from gradtrace.viz.conv import feature_maps, plot_feature_maps, plot_filters  # 
 
 
 def small_cnn():
-    return Sequential(Conv2d(1, 4, 3, padding=1, seed=0), ReLU(), MaxPool2d(2), Flatten(),
-                      Linear(4 * 4 * 4, 10, seed=0))  # fmt: skip
+    return Sequential(
+        Conv2d(1, 4, 3, padding=1, seed=0),
+        ReLU(),
+        MaxPool2d(2),
+        Flatten(),
+        Linear(4 * 4 * 4, 10, seed=0),
+    )
 
 
 def test_plot_filters_draws_one_image_per_filter_and_channel(tmp_path):

@@ -226,9 +226,14 @@ def test_value_max_ties_still_route_to_the_first_operand():
 
 
 @pytest.mark.parametrize(
-    "terms, expected", [((math.inf, -math.inf), math.nan), ((1e308, 1e308), math.inf),
-                        ((1e308, 1e308, -1e308), math.inf), ((math.inf, 1.0), math.inf)],
-)  # fmt: skip
+    "terms, expected",
+    [
+        ((math.inf, -math.inf), math.nan),
+        ((1e308, 1e308), math.inf),
+        ((1e308, 1e308, -1e308), math.inf),
+        ((math.inf, 1.0), math.inf),
+    ],
+)
 def test_vsum_of_infinities_and_overflow_is_the_add_gates_float_sum(torch, terms, expected):
     """vsum([inf, -inf]) used to raise fsum's bare ValueError, vsum([1e308, 1e308]) its
     OverflowError; now they are what the chain of add gates gives (and torch's sum)."""
@@ -274,11 +279,14 @@ def test_value_log_of_a_number_that_is_not_positive_is_still_an_error(x):
 
 
 @pytest.mark.parametrize(
-    "x, n, match", [(10, 400, r"pow gate: 10 \*\* 400 is too large for a float"),
-                    (-10, 401, r"pow gate: -10 \*\* 401 is too large"),
-                    (1e-200, -2, r"pow gate: 1e-200 \*\* -2 is too large"),
-                    (1e-300, -1, r"pow gate: the gradient of 1e-300 \*\* -1, .* is too large")],
-)  # fmt: skip
+    "x, n, match",
+    [
+        (10, 400, r"pow gate: 10 \*\* 400 is too large for a float"),
+        (-10, 401, r"pow gate: -10 \*\* 401 is too large"),
+        (1e-200, -2, r"pow gate: 1e-200 \*\* -2 is too large"),
+        (1e-300, -1, r"pow gate: the gradient of 1e-300 \*\* -1, .* is too large"),
+    ],
+)
 def test_value_power_overflow_names_the_gate_and_the_input(torch, x, n, match):
     """It used to be the raw "(34, 'Numerical result out of range')". torch float64 gives inf
     here; the Value engine raises, as its exp gate does, so a lecture graph never carries an

@@ -41,11 +41,33 @@ def _value_nodes():
     """One node of every built-in Value gate (parents in general position)."""
     x, y, z, w = Value(0.7), Value(-1.3), Value(2.1), Value(0.4)
     return [
-        x + y, x * y, x.max(y), y.max(x), x**2, x**3, z**0.5, x**-1.5, x.exp(), z.log(),
-        x.reciprocal(), x.tanh(), y.sigmoid(), x.relu(), x + 1.5, x - 2.5, x * 0.3, x / 4,
-        2 - x, 3 / z, x.max(0.2), y.max(0.2), vsum([x, y, z]), vsum([x, 2.0]),
-        linear([x, 2.0, y], [z, w, x], y), linear([3.0, x], [z, w]),
-    ]  # fmt: skip
+        x + y,
+        x * y,
+        x.max(y),
+        y.max(x),
+        x**2,
+        x**3,
+        z**0.5,
+        x**-1.5,
+        x.exp(),
+        z.log(),
+        x.reciprocal(),
+        x.tanh(),
+        y.sigmoid(),
+        x.relu(),
+        x + 1.5,
+        x - 2.5,
+        x * 0.3,
+        x / 4,
+        2 - x,
+        3 / z,
+        x.max(0.2),
+        y.max(0.2),
+        vsum([x, y, z]),
+        vsum([x, 2.0]),
+        linear([x, 2.0, y], [z, w, x], y),
+        linear([3.0, x], [z, w]),
+    ]
 
 
 @pytest.mark.parametrize("k", range(len(_value_nodes())))

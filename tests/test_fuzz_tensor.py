@@ -104,8 +104,17 @@ BINARY = ("+", "-", "*", "/", "**")
 NUMBER_GATES = ("x + c", "c + x", "x - c", "c - x", "x * c", "c * x", "x / c", "c / x", "x ** c")
 UNARY = ("neg", "exp", "log", "tanh", "sigmoid", "relu")
 # the kinds of step the generator draws from; the shape gates twice or three times as often
-KINDS = (*BINARY, *UNARY, *NUMBER_GATES, "array", "softmax", "reshape", "transpose",
-         *["@", "reduce"] * 2, *["index"] * 3)  # fmt: skip
+KINDS = (
+    *BINARY,
+    *UNARY,
+    *NUMBER_GATES,
+    "array",
+    "softmax",
+    "reshape",
+    "transpose",
+    *["@", "reduce"] * 2,
+    *["index"] * 3,
+)
 
 
 def _torch_index(index, shape, torch):
@@ -200,8 +209,9 @@ class Program:
             if not np.all(np.abs(out.data) <= LIMIT):
                 continue
             self.nodes.append(out)
-            self.exact.append(kind == "relu" or kind in ("neg", "reshape", "transpose", "index")
-                              and self.exact[a])  # fmt: skip
+            self.exact.append(
+                kind == "relu" or kind in ("neg", "reshape", "transpose", "index") and self.exact[a]
+            )
             self.steps.append((kind, operands, p))
             return
         raise AssertionError(f"seed {self.seed}: no domain-safe step found")
@@ -226,8 +236,7 @@ class Program:
         if kind in NUMBER_GATES:
             return (a,), rng.choice(NUMBERS)
         if kind == "reduce":
-            return (a,), (rng.choice(("sum", "mean", "max")), _axes(rng, ndim),
-                          rng.random() < 0.4)  # fmt: skip
+            return (a,), (rng.choice(("sum", "mean", "max")), _axes(rng, ndim), rng.random() < 0.4)
         if kind == "softmax":
             if not ndim:
                 return None
@@ -386,8 +395,9 @@ def _index_for(rng: Draws, shape: tuple[int, ...]):
     """A NumPy index for `shape`: a boolean mask, or ints (maybe negative), slices (negative
     steps, empty ranges) and integer arrays or lists (repeats, negatives, empty)."""
     if rng.random() < 0.08:
-        return np.array([rng.random() < 0.5 for _ in range(int(np.prod(shape)))],
-                        dtype=bool).reshape(shape)  # fmt: skip
+        return np.array(
+            [rng.random() < 0.5 for _ in range(int(np.prod(shape)))], dtype=bool
+        ).reshape(shape)
     parts, length = [], None
     for n in shape[: rng.integer(1, len(shape) + 1)]:
         r = rng.random()

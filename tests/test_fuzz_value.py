@@ -125,8 +125,9 @@ class Program:
                 raise
             if abs(out.data) > LIMIT and all(map(math.isfinite, values)):
                 continue  # large or overflowing: only an infinite input may make infinities
-            self.exact.append(name == "relu" and out.data == 0.0
-                              or name == "max_number" and out.data == float(c))  # fmt: skip
+            self.exact.append(
+                name == "relu" and out.data == 0.0 or name == "max_number" and out.data == float(c)
+            )
             self.nodes.append(out)
             self.names.append(f"v{len(self.nodes) - 1}")
             self.steps.append((name, operands, c))

@@ -132,8 +132,9 @@ def test_a_tensor_gate_is_one_node_and_matches_finite_differences():
 def test_a_tensor_gate_has_broadcasting_undone_by_the_engine():
     rng = np.random.default_rng(0)
     x, w = rng.normal(size=(3, 4)), rng.normal(size=(4,))
-    assert gradcheck(lambda a, b: scaled(a, b) * np.arange(12.0).reshape(3, 4),
-                     Tensor(x), Tensor(w))  # fmt: skip
+    assert gradcheck(
+        lambda a, b: scaled(a, b) * np.arange(12.0).reshape(3, 4), Tensor(x), Tensor(w)
+    )
     tx, tw = Tensor(x, requires_grad=True), Tensor(w, requires_grad=True)
     scaled(tx, tw).sum().backward()
     np.testing.assert_allclose(tw.grad, x.sum(axis=0))  # d sum(x w) / dw = column sums (hand)

@@ -202,13 +202,35 @@ def gib_of_zeros_npz(path, name: str) -> int:
     stream = start + block * 1024 + deflate.flush()
     size = len(head) + 2**30
     filename = f"{name}.npy".encode()
-    local = struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", 20, 0, 0, 8, 0, 0x21, 0,
-                        len(stream), size, len(filename), 0)  # fmt: skip
-    central = struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 0, 20, 0, 0, 8, 0, 0x21, 0,
-                          len(stream), size, len(filename), 0, 0, 0, 0, 0, 0)  # fmt: skip
+    local = struct.pack(
+        "<4s2B4HL2L2H", b"PK\x03\x04", 20, 0, 0, 8, 0, 0x21, 0, len(stream), size, len(filename), 0
+    )
+    central = struct.pack(
+        "<4s4B4HL2L5H2L",
+        b"PK\x01\x02",
+        20,
+        0,
+        20,
+        0,
+        0,
+        8,
+        0,
+        0x21,
+        0,
+        len(stream),
+        size,
+        len(filename),
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+    )
     body = local + filename + stream
-    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(central) + len(filename),
-                      len(body), 0)  # fmt: skip
+    end = struct.pack(
+        "<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(central) + len(filename), len(body), 0
+    )
     with open(path, "wb") as f:
         f.write(body + central + filename + end)
     return os.path.getsize(path)

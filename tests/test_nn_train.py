@@ -226,8 +226,9 @@ def test_fit_trains_a_conv_net_on_images_directly():
         Conv2d(1, 4, 3, padding=1, seed=0), ReLU(), MaxPool2d(2), Flatten(), Linear(64, 10, seed=1)
     )
     opt = SGD(model.parameters(), lr=0.1, momentum=0.9)
-    history = fit(model, F.cross_entropy, images, y[:300], epochs=3, optimizer=opt, seed=0,
-                  progress=False)  # fmt: skip
+    history = fit(
+        model, F.cross_entropy, images, y[:300], epochs=3, optimizer=opt, seed=0, progress=False
+    )
     assert history["loss"][-1] < history["loss"][0]
     with pytest.raises(ValueError, match="expects 1 input channels"):
         fit(model, F.cross_entropy, np.zeros((4, 3, 8, 8)), y[:4], epochs=1, progress=False)

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import IN_CI
+from reference import IN_CI
 
 REPO = Path(__file__).resolve().parents[1]
 TIMEOUT = 600  # seconds for each pip call (a cold cache downloads the build backend)
@@ -21,14 +21,20 @@ def run(*cmd, cwd=None, env=None):
     """Run a command with a time limit; fail with its output when it does not succeed."""
     try:
         done = subprocess.run(
-            [str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True,
+            [str(c) for c in cmd],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
             timeout=TIMEOUT,
         )
     except subprocess.TimeoutExpired:
         pytest.fail(f"{' '.join(map(str, cmd))} took more than {TIMEOUT} s")
     if done.returncode != 0:
-        pytest.fail(f"{' '.join(map(str, cmd))} failed ({done.returncode}):\n"
-                    f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        pytest.fail(
+            f"{' '.join(map(str, cmd))} failed ({done.returncode}):\n"
+            f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        )
     return done
 
 
@@ -54,8 +60,13 @@ def test_wheel_holds_gradtrace_and_its_dist_info_only(wheel):
     others = tops - {"gradtrace"}
     assert "gradtrace" in tops and len(others) == 1, tops
     assert others.pop().endswith(".dist-info"), tops
-    for module in ("gradtrace/__init__.py", "gradtrace/nn/__init__.py", "gradtrace/viz/__init__.py",
-                   "gradtrace/cli/__init__.py", "gradtrace/nn/datasets/digits.csv.gz"):
+    for module in (
+        "gradtrace/__init__.py",
+        "gradtrace/nn/__init__.py",
+        "gradtrace/viz/__init__.py",
+        "gradtrace/cli/__init__.py",
+        "gradtrace/nn/datasets/digits.csv.gz",
+    ):
         assert module in names
 
 
@@ -121,7 +132,17 @@ def test_installs_beside_hips_autograd(wheel, tmp_path):
     assert done.stdout.startswith("ok")
     if shutil.which("dot") is None:
         pytest.skip("no Graphviz dot: the CLI drawing step needs it")
-    run(bindir / "gradtrace", "draw", "(x + y) * z", "x=-2", "y=5", "z=-4", "-o", "g.svg",
-        cwd=neutral, env=env)
+    run(
+        bindir / "gradtrace",
+        "draw",
+        "(x + y) * z",
+        "x=-2",
+        "y=5",
+        "z=-4",
+        "-o",
+        "g.svg",
+        cwd=neutral,
+        env=env,
+    )
     svg = (neutral / "g.svg").read_text()
     assert "<svg" in svg and "&#45;12<" in svg  # the root value, drawn

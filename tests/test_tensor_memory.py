@@ -21,8 +21,10 @@ def train_step(params, x, y):
 
 def test_peak_memory_of_step_1000_equals_step_1():
     rng = np.random.default_rng(0)
-    params = [Tensor(rng.normal(size=s) * 0.1, requires_grad=True)
-              for s in [(64, 128), (128,), (128, 10), (10,)]]  # fmt: skip
+    params = [
+        Tensor(rng.normal(size=s) * 0.1, requires_grad=True)
+        for s in [(64, 128), (128,), (128, 10), (10,)]
+    ]
     x, y = Tensor(rng.normal(size=(32, 64))), rng.integers(0, 10, size=32)
     peaks, held = {}, {}
     tracemalloc.start()

@@ -44,7 +44,15 @@ def test_one_update_gives_the_lecture_weights():
     e_t, w1, w2 = tensor_net(W)
     e_t.backward()
     new = np.concatenate([(w1.data - 0.5 * w1.grad).ravel(), (w2.data - 0.5 * w2.grad).ravel()])
-    lecture = [0.14978072, 0.19956143, 0.24975114, 0.29950229,
-               0.35891648, 0.40866619, 0.51130127, 0.56137012]  # fmt: skip
+    lecture = [
+        0.14978072,
+        0.19956143,
+        0.24975114,
+        0.29950229,
+        0.35891648,
+        0.40866619,
+        0.51130127,
+        0.56137012,
+    ]
     assert np.allclose(new, lecture, atol=1e-8)
     assert np.isclose(tensor_net(new)[0].item(), 0.2910277737, atol=1e-10)  # DESIGN (exact)

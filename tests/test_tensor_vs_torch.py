@@ -30,33 +30,59 @@ CASES = {
     "sigmoid": (lambda a: a.sigmoid(), lambda t, a: a.sigmoid(), [A * 10]),
     "relu": (lambda a: a.relu(), lambda t, a: a.relu(), [A]),
     "sum": (lambda a: a.sum(axis=0), lambda t, a: a.sum(dim=0), [A]),
-    "mean": (lambda a: a.mean(axis=(0, 1), keepdims=True),
-             lambda t, a: a.mean(dim=(0, 1), keepdim=True), [A]),  # fmt: skip
+    "mean": (
+        lambda a: a.mean(axis=(0, 1), keepdims=True),
+        lambda t, a: a.mean(dim=(0, 1), keepdim=True),
+        [A],
+    ),
     "max": (lambda a: a.max(axis=-1), lambda t, a: a.amax(dim=-1), [A]),
     "softmax": (lambda a: a.softmax(axis=0), lambda t, a: a.softmax(0), [A * 300]),
     "log_softmax": (lambda a: a.log_softmax(), lambda t, a: a.log_softmax(-1), [A * 300]),
-    "linear": (lambda x, w, b: linear(x, w, b[0, :3]),
-               lambda t, x, w, b: t.nn.functional.linear(x, w, b[0, :3]), [A, A, B]),  # fmt: skip
-    "cross_entropy": (lambda a: cross_entropy(a * 300, IDX[:3]) + cross_entropy(a, IDX[:3], "sum"),
-                      lambda t, a: t.nn.functional.cross_entropy(a * 300, t.from_numpy(IDX[:3]))
-                      + t.nn.functional.cross_entropy(a, t.from_numpy(IDX[:3]), reduction="sum"),
-                      [A]),  # fmt: skip
+    "linear": (
+        lambda x, w, b: linear(x, w, b[0, :3]),
+        lambda t, x, w, b: t.nn.functional.linear(x, w, b[0, :3]),
+        [A, A, B],
+    ),
+    "cross_entropy": (
+        lambda a: cross_entropy(a * 300, IDX[:3]) + cross_entropy(a, IDX[:3], "sum"),
+        lambda t, a: (
+            t.nn.functional.cross_entropy(a * 300, t.from_numpy(IDX[:3]))
+            + t.nn.functional.cross_entropy(a, t.from_numpy(IDX[:3]), reduction="sum")
+        ),
+        [A],
+    ),
     "reshape": (lambda a: a.reshape(2, 6), lambda t, a: a.reshape(2, 6), [A]),
     "transpose": (lambda a: a.T, lambda t, a: a.T, [A]),
-    "index": (lambda a: a[IDX, 1:] + a[MASK].sum() + a[-1, 1:],
-              lambda t, a: a[t.from_numpy(IDX), 1:] + a[t.from_numpy(MASK)].sum() + a[-1, 1:],
-              [A]),  # fmt: skip
-    "concatenate": (lambda a, b: concatenate([a, b, a], axis=0),
-                    lambda t, a, b: t.cat([a, b, a], dim=0), [A, B]),  # fmt: skip
-    "stack": (lambda a, b: stack([a, b * 2], axis=1), lambda t, a, b: t.stack([a, b * 2], 1),
-              [A, A + 1]),  # fmt: skip
-    "conv2d": (lambda x, w, b: conv2d(x, w, b[0, :3], 2, 1),
-               lambda t, x, w, b: t.nn.functional.conv2d(x, w, b[0, :3], 2, 1),
-               [IMG, FILTERS, B]),  # fmt: skip
-    "max_pool2d": (lambda x: max_pool2d(x, 3, 2, 1),
-                   lambda t, x: t.nn.functional.max_pool2d(x, 3, 2, 1), [IMG]),  # fmt: skip
-    "avg_pool2d": (lambda x: avg_pool2d(x, 2, 1),
-                   lambda t, x: t.nn.functional.avg_pool2d(x, 2, 1), [IMG]),  # fmt: skip
+    "index": (
+        lambda a: a[IDX, 1:] + a[MASK].sum() + a[-1, 1:],
+        lambda t, a: a[t.from_numpy(IDX), 1:] + a[t.from_numpy(MASK)].sum() + a[-1, 1:],
+        [A],
+    ),
+    "concatenate": (
+        lambda a, b: concatenate([a, b, a], axis=0),
+        lambda t, a, b: t.cat([a, b, a], dim=0),
+        [A, B],
+    ),
+    "stack": (
+        lambda a, b: stack([a, b * 2], axis=1),
+        lambda t, a, b: t.stack([a, b * 2], 1),
+        [A, A + 1],
+    ),
+    "conv2d": (
+        lambda x, w, b: conv2d(x, w, b[0, :3], 2, 1),
+        lambda t, x, w, b: t.nn.functional.conv2d(x, w, b[0, :3], 2, 1),
+        [IMG, FILTERS, B],
+    ),
+    "max_pool2d": (
+        lambda x: max_pool2d(x, 3, 2, 1),
+        lambda t, x: t.nn.functional.max_pool2d(x, 3, 2, 1),
+        [IMG],
+    ),
+    "avg_pool2d": (
+        lambda x: avg_pool2d(x, 2, 1),
+        lambda t, x: t.nn.functional.avg_pool2d(x, 2, 1),
+        [IMG],
+    ),
 }
 
 
@@ -96,8 +122,7 @@ def test_softmax_cross_entropy_network_matches_torch(torch):
     loss = -(Tensor(x) @ W + bb).tanh().log_softmax()[np.arange(8), y].mean()
     loss.backward()
     tw, tb = torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True)
-    ref = torch.nn.functional.cross_entropy((torch.tensor(x) @ tw + tb).tanh(),
-                                            torch.from_numpy(y))  # fmt: skip
+    ref = torch.nn.functional.cross_entropy((torch.tensor(x) @ tw + tb).tanh(), torch.from_numpy(y))
     ref.backward()
     assert np.isclose(loss.item(), ref.item(), rtol=1e-12)
     assert np.allclose(W.grad, tw.grad.numpy()) and np.allclose(bb.grad, tb.grad.numpy())

@@ -46,8 +46,9 @@ def test_xyz_backward_steps_from_torch_match_gradtrace(torch):
 
 
 def test_sigmoid_neuron_in_torch_draws_the_lecture_numbers(torch):
-    fused = trace_torch(lambda w0, x0, w1, x1, w2: torch.sigmoid(w0 * x0 + w1 * x1 + w2),
-                        *NEURON.values())  # fmt: skip
+    fused = trace_torch(
+        lambda w0, x0, w1, x1, w2: torch.sigmoid(w0 * x0 + w1 * x1 + w2), *NEURON.values()
+    )
     assert draw(fused, fmt=".7f").source == draw(neuron_in_gradtrace(True), fmt=".7f").source
     gates = trace_torch(
         lambda w0, x0, w1, x1, w2: 1 / (1 + torch.exp(-(w0 * x0 + w1 * x1 + w2))), *NEURON.values()

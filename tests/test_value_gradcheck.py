@@ -66,8 +66,16 @@ def test_division_matches_finite_differences(a, b):
 def test_every_gate_is_in_the_table():
     gates = {"exp", "log", "reciprocal", "tanh", "sigmoid", "relu", "max"}
     methods = {name for name in dir(Value) if not name.startswith("_")}
-    public_gates = methods - {"backward", "zero_grad", "data", "grad", "op", "parents",
-                              "local_grads", "label"}  # fmt: skip
+    public_gates = methods - {
+        "backward",
+        "zero_grad",
+        "data",
+        "grad",
+        "op",
+        "parents",
+        "local_grads",
+        "label",
+    }
     assert public_gates <= gates, f"new gate without a gradient check: {public_gates - gates}"
     tested = {row[0] for row in UNARY} | {row[0] for row in BINARY}
     assert gates <= tested

@@ -114,9 +114,15 @@ def test_two_two_two_network_first_update():
     error, _ = _sgd_step(w)
     assert error.data == pytest.approx(0.298371109, abs=1e-9)  # lecture 003
     expected = {  # lecture 003 (which mislabels w2..w4 as w1..w3)
-        1: 0.14978072, 2: 0.19956143, 3: 0.24975114, 4: 0.29950229,
-        5: 0.35891648, 6: 0.40866619, 7: 0.51130127, 8: 0.56137012,
-    }  # fmt: skip
+        1: 0.14978072,
+        2: 0.19956143,
+        3: 0.24975114,
+        4: 0.29950229,
+        5: 0.35891648,
+        6: 0.40866619,
+        7: 0.51130127,
+        8: 0.56137012,
+    }
     for k, value in expected.items():
         assert w[k].data == pytest.approx(value, abs=1e-8), f"w{k}"
     # Exact float64. The notes print 0.291027924: their source updates w5..w8 first and uses

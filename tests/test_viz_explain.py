@@ -48,8 +48,10 @@ def test_wrt_can_be_a_label():
 
 # ---------------------------------------------------------------------- the sigmoid neuron
 def sigmoid_neuron_gate_by_gate():
-    v = {k: Value(d, k) for k, d in [("w0", 2.0), ("x0", -1.0), ("w1", -3.0), ("x1", -2.0),
-                                     ("w2", -3.0)]}  # fmt: skip
+    v = {
+        k: Value(d, k)
+        for k, d in [("w0", 2.0), ("x0", -1.0), ("w1", -3.0), ("x1", -2.0), ("w2", -3.0)]
+    }
     f = ((-(v["w0"] * v["x0"] + v["w1"] * v["x1"] + v["w2"])).exp() + 1).reciprocal()
     f.backward()
     return f, v
@@ -118,7 +120,10 @@ def test_two_two_two_dE_dw1_adds_the_branches_through_both_outputs():
     e = explain(E, wrt=w[1], by="label", fmt=".7f")
     assert e.n_paths == 2
     assert [f.name for f in e.paths[1].factors][:3] == [
-        "dE/dout_o2", "dout_o2/dnet_o2", "dnet_o2/dout_h1"]  # fmt: skip
+        "dE/dout_o2",
+        "dout_o2/dnet_o2",
+        "dnet_o2/dout_h1",
+    ]
     out_h1 = next(n for n in e.nodes if n.name == "out_h1")
     assert [t.consumer for t in out_h1.terms] == ["net_o1", "net_o2"]
     assert near(out_h1.terms[0].value, "0.0553994") and near(out_h1.terms[1].value, "-0.0190491")
@@ -298,9 +303,11 @@ def test_to_dict_is_json_with_named_valued_factors_and_per_node_sums():
     d = json.loads(json.dumps(explain(E, wrt=w[1], by="label").to_dict()))
     assert d["root"] == "E" and d["wrt"] == "w1" and d["n_paths"] == 2
     assert d["paths"][0]["factors"][0] == {
-        "name": "dE/dout_o1", "of": "E", "wrt": "out_o1",
+        "name": "dE/dout_o1",
+        "of": "E",
+        "wrt": "out_o1",
         "value": pytest.approx(0.74136507, abs=1e-8),
-    }  # fmt: skip
+    }
     out_h1 = next(n for n in d["nodes"] if n["name"] == "out_h1")
     assert [t["consumer"] for t in out_h1["terms"]] == ["net_o1", "net_o2"]
     assert out_h1["text"].startswith("dE/dout_h1 = dE/dnet_o1 · dnet_o1/dout_h1 + ")

@@ -101,8 +101,14 @@ def test_decision_boundary_is_a_contour_with_labelled_axes():
     ax = plot_decision_boundary(lambda p: p[:, 1] - 0.5, X, y, resolution=15).axes[0]
     assert ax.get_xlabel() and ax.get_ylabel()
     # the boundary line interpolates between grid points: it lies at y = 0.5 exactly
-    line = np.concatenate([p.vertices for c in ax.collections for p in c.get_paths()
-                           if len(p.vertices) and np.allclose(p.vertices[:, 1], 0.5)])  # fmt: skip
+    line = np.concatenate(
+        [
+            p.vertices
+            for c in ax.collections
+            for p in c.get_paths()
+            if len(p.vertices) and np.allclose(p.vertices[:, 1], 0.5)
+        ]
+    )
     assert len(line) >= 2
 
 

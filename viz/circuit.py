@@ -20,7 +20,17 @@ from typing import Any
 import gradtrace
 import graphviz
 
-from .dot import CAPTION, FORMATS, Writer, cell, picture_bytes, text_lines_label, write_file
+from .dot import (
+    CAPTION,
+    FORMATS,
+    HTML,
+    Writer,
+    cell,
+    left_lines,
+    picture_bytes,
+    text_lines_label,
+    write_file,
+)
 from .graph import NOT_COMPUTED, as_root, consumers, contribution, grads_computed, is_tensor, nodes
 from .style import (
     BLUE,
@@ -74,13 +84,13 @@ def wire_label(above: list[str], below: list[str], vertical: bool) -> str:
         )
         rows.append(f'<TR><TD BORDER="1" SIDES="T" CELLPADDING="2">{below[0]}</TD></TR>')
         rows += [f"<TR><TD>{c}</TD></TR>" for c in below[1:]]
-        return f"<{table}{''.join(rows)}</TABLE>>"
+        return HTML(f"<{table}{''.join(rows)}</TABLE>>")
     # A vertical wire (rankdir TB/BT): values on the left, gradients on the right. Both
     # halves get the same width, so the rule between them is the middle where edges attach.
     width = max(_text_width(c) for c in above + below) + 8
     left = "<BR/>".join(above)
     right = "<BR/>".join(below)
-    return (
+    return HTML(
         f'<{table}<TR><TD BORDER="1" SIDES="R" CELLPADDING="3" WIDTH="{width}" '
         f'ALIGN="RIGHT">{left}</TD><TD BORDER="1" SIDES="L" CELLPADDING="3" WIDTH="{width}" '
         f'ALIGN="LEFT">{right}</TD></TR></TABLE>>'
@@ -249,7 +259,7 @@ class Picture:
             w.node(CAPTION, label=text_lines_label(lines, width=caption_width), shape="plain")
         elif lines:
             # "\l" ends a left-justified line in DOT
-            g.attr(label="".join(line + "\\l" for line in lines), labelloc="t", fontsize="12")
+            g.attr(label=left_lines(lines), labelloc="t", fontsize="12")
         into, out = self.ports
         feeds: dict[tuple[int, int], str] = {}  # (gate, operand) -> the wire that feeds it
         for i, node in enumerate(self.order):
@@ -265,7 +275,7 @@ class Picture:
                 }
                 if self.show_roles and node.op in ROLES:
                     role = cell(ROLES[node.op], GREY, 8, italic=True)
-                    attrs["label"] = f"<{html.escape(node.op)}<BR/>{role}>"
+                    attrs["label"] = HTML(f"<{html.escape(node.op)}<BR/>{role}>")
                 if highlight is node:
                     attrs.update(style="filled", fillcolor=HIGHLIGHT, penwidth="2")
                 wrong = [k for k in range(len(node.parents)) if (id(node), k) in self.wrong]
@@ -308,7 +318,7 @@ class Picture:
                     w.node(f"b{i}", shape="point", width="0.06")
                 else:
                     note = cell(f"used {len(users)} times", GREY, 9, italic=True)
-                    w.node(f"b{i}", label=f"<{note}>", **TIGHT)
+                    w.node(f"b{i}", label=HTML(f"<{note}>"), **TIGHT)
                 w.edge(f"w{i}:{out}", f"b{i}", arrowhead="none")
                 for j, (gate, k) in enumerate(users):
                     bgrad, bknown = branch_of(node, gate, k)
@@ -323,7 +333,7 @@ class Picture:
                         w.edge(f"b{i}", f"{bid}:{into}", arrowhead="none")
                     else:
                         ref = cell(tag, GREY if node.parents else "black", 12, italic=True)
-                        w.node(f"r{i}_{j}", label=f"<{ref}>", **TIGHT)
+                        w.node(f"r{i}_{j}", label=HTML(f"<{ref}>"), **TIGHT)
                         w.edge(f"r{i}_{j}", f"{bid}:{into}", arrowhead="none")
                     feeds[(id(gate), k)] = f"{bid}:{out}"
         return w

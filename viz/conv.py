@@ -120,8 +120,15 @@ def plot_feature_maps(
     axes[0][0].set_title(f"input {img.shape[0]}x{img.shape[1]}", fontsize=8)
     for r, (name, m) in enumerate(maps, start=1):
         label = axes[r][0]
-        label.text(0.0, 0.5, f"{name}\n{m.shape[0]} @ {m.shape[1]}x{m.shape[2]}",
-                   fontsize=7, va="center", ha="left", transform=label.transAxes)  # fmt: skip
+        label.text(
+            0.0,
+            0.5,
+            f"{name}\n{m.shape[0]} @ {m.shape[1]}x{m.shape[2]}",
+            fontsize=7,
+            va="center",
+            ha="left",
+            transform=label.transAxes,
+        )
         low, high = float(m.min()), float(m.max())  # one scale per layer: maps compare
         for c in range(min(cols, m.shape[0])):
             ax = axes[r][c + 1]

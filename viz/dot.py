@@ -49,9 +49,16 @@ def _plain(v: str) -> str:
     return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+class HTML(str):
+    """A Graphviz HTML-like label (`<...>`) that gradtrace built itself from escaped text.
+
+    Only this type is written into DOT as markup; every other string, whatever it looks like
+    (a user's label `'<b>x</b>'`, say), is quoted as text. User text is data, never markup."""
+
+
 def _value(v: str) -> str:
-    if v.startswith("<") and v.endswith(">"):
-        return v  # an HTML label
+    if isinstance(v, HTML):
+        return v
     return _plain(v)
 
 
@@ -70,7 +77,7 @@ class Writer:
 
     The same text the graphviz package writes, without its per-attribute quoting machinery,
     which dominates the time on graphs of 100,000 nodes. Names are plain ids (n0, w3:e); an
-    HTML label (starting with "<") is written as is, any other value is quoted."""
+    `HTML` label is written as is, any other value is quoted as text."""
 
     def __init__(self, graph: graphviz.Digraph) -> None:
         self.graph = graph
@@ -102,7 +109,15 @@ def text_lines_label(lines: list[str], size: int = 12, width: int | None = None)
         f"{cell(line, size=size) if line.strip() else ' '}</TD></TR>"
         for i, line in enumerate(lines)
     )
-    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{rows}</TABLE>>'
+    return HTML(
+        f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{rows}</TABLE>>'
+    )
+
+
+def left_lines(lines: list[str]) -> str:
+    """A plain (non-HTML) graph label of left-aligned lines, every character taken as text:
+    backslashes are doubled so a user's `\\N` is not Graphviz's node-name escape."""
+    return graphviz.nohtml("".join(line.replace("\\", "\\\\") + "\\l" for line in lines))
 
 
 # ---------------------------------------------------------------------------- running dot

@@ -542,8 +542,17 @@ def _disagreement(name: str, gradient: float, recorded: float) -> str:
 
 
 # ---------------------------------------------------------------------- names
-_WORDS = {"+": "add", "*": "mul", "-": "sub", "/": "div", "@": "matmul", "**": "pow",
-          "*-1": "neg", "1/x": "recip", "": "leaf"}  # fmt: skip
+_WORDS = {
+    "+": "add",
+    "*": "mul",
+    "-": "sub",
+    "/": "div",
+    "@": "matmul",
+    "**": "pow",
+    "*-1": "neg",
+    "1/x": "recip",
+    "": "leaf",
+}
 _PREFIXES = (("**", "pow"), ("max", "max"), ("+", "add"), ("-", "sub"), ("*", "mul"), ("/", "div"))
 
 
@@ -689,8 +698,13 @@ def _tex_text(text: str) -> str:
     return rf"\text{{{escaped}}}"
 
 
-_TEX_SPECIALS = {"\\": r"\textbackslash{}", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
-                 "$": "＄", **{c: "\\" + c for c in "{}&#_%"}}  # fmt: skip
+_TEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
+    "$": "＄",
+    **{c: "\\" + c for c in "{}&#_%"},
+}
 
 
 def _shape(shape: tuple[int, ...]) -> str:

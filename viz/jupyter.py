@@ -38,6 +38,7 @@ def register(ip: Any = None) -> bool:
         if ip is None:
             return False
     import gradtrace
+
     svg = ip.display_formatter.formatters["image/svg+xml"]
     for name in ("Value", "Tensor"):
         cls = getattr(gradtrace, name, None)
@@ -49,6 +50,7 @@ def register(ip: Any = None) -> bool:
 def unregister(ip: Any) -> None:
     """Remove the formatters again (Values print as text)."""
     import gradtrace
+
     svg = ip.display_formatter.formatters["image/svg+xml"]
     for name in ("Value", "Tensor"):
         cls = getattr(gradtrace, name, None)

@@ -31,6 +31,7 @@ from typing import Any
 
 import graphviz
 
+from .dot import HTML, left_lines
 from .graph import NOT_COMPUTED, as_root, grads_computed, is_tensor, nodes
 from .modules import modules_by_parameter, parent_module
 from .style import GREY, fmt_number
@@ -127,6 +128,7 @@ def group_by_model(order: list[Any], model: Any) -> tuple[dict[int, Unit], list[
     # modules whose per-parameter terms it adds up (through sums and scalings only).
     single: dict[int, int] = {}
     summed: dict[int, frozenset[str]] = {}
+
     def unit(key: str, name: str, kind: str, cluster: str | None = None, title: str = "") -> Unit:
         if key not in units:
             units[key] = Unit(key, name, kind, cluster, title)
@@ -151,8 +153,10 @@ def group_by_model(order: list[Any], model: Any) -> tuple[dict[int, Unit], list[
             kept = [p for p in node.parents if p.parents or id(p) in owner]  # not constants
             if kept and all(single.get(id(p)) == single.get(id(kept[0]), -1) for p in kept):
                 single[id(node)] = single[id(kept[0])]
-            elif kept and _base_op(node.op) in SUMS and all(
-                id(p) in single or id(p) in summed for p in kept
+            elif (
+                kept
+                and _base_op(node.op) in SUMS
+                and all(id(p) in single or id(p) in summed for p in kept)
             ):
                 used = frozenset().union(
                     *(summed.get(id(p)) or {owner.get(single.get(id(p)), "")} for p in kept)
@@ -352,7 +356,7 @@ def network(
         )
     lines += folded
     # "\l" ends a left-justified line in DOT
-    g.attr(label="".join(line + "\\l" for line in lines), labelloc="t", fontsize="12")
+    g.attr(label=left_lines(lines), labelloc="t", fontsize="12")
 
     # A layer whose boxes are side by side (a scalar MLP's neurons) is drawn as one table,
     # a row per box in index order (Graphviz would shuffle separate boxes), arrows at the rows.
@@ -365,7 +369,9 @@ def network(
                 g.node(ids[u.key], label=_unit_label(u, known))
             continue
         with g.subgraph(name=cluster_id[cname]) as c:
-            c.attr(label=cname, style="rounded,dashed", color="#9e9e9e", fontsize="11")
+            c.attr(
+                label=graphviz.nohtml(cname), style="rounded,dashed", color="#9e9e9e", fontsize="11"
+            )
             if len(members) > 1 and not any(u.key in linked for u in members):
                 table = f"t{cluster_id[cname].split('_')[1]}"
                 whole[cname] = table
@@ -376,7 +382,7 @@ def network(
                 )
                 c.node(
                     table,
-                    label=f'<<TABLE BORDER="0" CELLSPACING="4">{rows}</TABLE>>',
+                    label=HTML(f'<<TABLE BORDER="0" CELLSPACING="4">{rows}</TABLE>>'),
                     shape="plain",
                     style="",
                 )

@@ -140,8 +140,9 @@ def plot_decision_boundary(
         if np.nanmax(m) > 0:
             ax.contourf(gx, gy, m, levels=[0, np.inf], colors=[colours[c]], alpha=0.25)
             ax.contour(gx, gy, m, levels=[0], colors="k", linewidths=0.8)
-    ax.scatter(X[:, 0], X[:, 1], c=y, cmap=cmap, vmin=0, vmax=k - 1, edgecolors="k",
-               linewidths=0.4, s=18)  # fmt: skip
+    ax.scatter(
+        X[:, 0], X[:, 1], c=y, cmap=cmap, vmin=0, vmax=k - 1, edgecolors="k", linewidths=0.4, s=18
+    )
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
     ax.set_title(title)

@@ -36,17 +36,48 @@ INSTALL_HINT = 'install it with: pip install "gradtrace[torch]" (torch==2.13.0, 
 
 # PyTorch's backward function, without "Backward0", -> the gate name gradtrace draws
 OPS = {
-    "Add": "+", "Sub": "-", "Mul": "*", "Div": "/", "Neg": "neg", "Pow": "**",
-    "Reciprocal": "1/x", "Exp": "exp", "Log": "log", "Tanh": "tanh", "Sigmoid": "sigmoid",
-    "Relu": "relu", "LeakyRelu": "leaky_relu", "Maximum": "max", "Max": "max", "Sum": "sum",
-    "Mean": "mean", "Mm": "@", "Mv": "@", "Bmm": "@", "Dot": "@", "Addmm": "linear",
-    "T": "transpose", "Transpose": "transpose", "Permute": "transpose", "View": "reshape",
-    "Reshape": "reshape", "UnsafeView": "reshape", "Squeeze": "reshape", "Unsqueeze": "reshape",
-    "Softmax": "softmax", "LogSoftmax": "log_softmax", "NllLoss": "nll_loss",
-    "Select": "index", "Index": "index", "Slice": "index", "Cat": "concatenate",
-    "Stack": "stack", "Convolution": "conv2d", "MaxPool2DWithIndices": "max_pool2d",
+    "Add": "+",
+    "Sub": "-",
+    "Mul": "*",
+    "Div": "/",
+    "Neg": "neg",
+    "Pow": "**",
+    "Reciprocal": "1/x",
+    "Exp": "exp",
+    "Log": "log",
+    "Tanh": "tanh",
+    "Sigmoid": "sigmoid",
+    "Relu": "relu",
+    "LeakyRelu": "leaky_relu",
+    "Maximum": "max",
+    "Max": "max",
+    "Sum": "sum",
+    "Mean": "mean",
+    "Mm": "@",
+    "Mv": "@",
+    "Bmm": "@",
+    "Dot": "@",
+    "Addmm": "linear",
+    "T": "transpose",
+    "Transpose": "transpose",
+    "Permute": "transpose",
+    "View": "reshape",
+    "Reshape": "reshape",
+    "UnsafeView": "reshape",
+    "Squeeze": "reshape",
+    "Unsqueeze": "reshape",
+    "Softmax": "softmax",
+    "LogSoftmax": "log_softmax",
+    "NllLoss": "nll_loss",
+    "Select": "index",
+    "Index": "index",
+    "Slice": "index",
+    "Cat": "concatenate",
+    "Stack": "stack",
+    "Convolution": "conv2d",
+    "MaxPool2DWithIndices": "max_pool2d",
     "AvgPool2D": "avg_pool2d",
-}  # fmt: skip
+}
 FOLDS = {"+", "-", "*", "/", "**"}  # gates that take a number in, written on the gate ("+1")
 NOT_SAVED = "value not saved"
 
@@ -75,9 +106,18 @@ class TorchNode:
     `module` (the torch.nn module that computed it, when traced)."""
 
     __slots__ = (
-        "data", "grad", "op", "parents", "label", "local_grads", "requires_grad", "torch_op",
-        "module", "model", "__weakref__",
-    )  # fmt: skip
+        "data",
+        "grad",
+        "op",
+        "parents",
+        "label",
+        "local_grads",
+        "requires_grad",
+        "torch_op",
+        "module",
+        "model",
+        "__weakref__",
+    )
 
     def __init__(self, op: str = "", torch_op: str = "") -> None:
         self.data: Any = None

@@ -4,6 +4,7 @@
     render(root, path)      .svg / .png / .pdf / .dot by suffix
     backward_steps(root)    one picture per step of the backward pass
     explain(root, wrt=x)    the chain rule for x.grad written out: paths and per-node sums
+    explain_layers(loss, m) the five backprop equations on a Sequential, every δ checked
     network(root, model=m)  the big-graph view: boxes per module, arrows coloured by gradient
     to_html(root, path)     one self-contained page stepping through forward and backward
     explore(root)           the same explorer inline in Jupyter
@@ -19,6 +20,7 @@ from .dot import GraphvizNotFoundError, GraphvizTimeoutError
 from .explain import Explanation, explain
 from .graph import as_root
 from .html import Explorer, explore, to_html
+from .layers import LayerExplanation, explain_layers
 from .network import network
 from .steps import BackwardSteps, backward_steps
 from .torch_trace import trace_torch
@@ -27,12 +29,14 @@ __all__ = [
     "BackwardSteps",
     "Explanation",
     "Explorer",
+    "LayerExplanation",
     "GraphvizNotFoundError",
     "GraphvizTimeoutError",
     "as_root",
     "backward_steps",
     "draw",
     "explain",
+    "explain_layers",
     "explore",
     "network",
     "render",

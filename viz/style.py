@@ -36,7 +36,7 @@ def fmt_number(x: float, fmt: Format = DEFAULT_FORMAT) -> str:
     return s
 
 
-def summary(array: Any, fmt: Format = ".3g") -> str:
+def summary(array: Any, fmt: Format = DEFAULT_FORMAT) -> str:
     """A short summary of an array: its values (up to 4), or its first three and its norm."""
     import numpy as np
 
@@ -94,3 +94,62 @@ def equation(terms: Sequence[float], op: str, result: float, fmt: Format = DEFAU
             return f" {op} ".join(shown) + f" = {got}"
     shown = [fmt_number(t, fmt) for t in terms]
     return f" {op} ".join(shown) + f" ≈ {fmt_number(result, fmt)}"
+
+
+# ------------------------------------------------------------------ small tensors in full
+MAX_SIDE = 6  # a matrix of at most 6 x 6 elements is written in full, as a grid
+MAX_VECTOR = 12  # and a vector of at most 12
+
+
+def as_grid(array: Any) -> Any:
+    """`array` as the 2-D grid it is drawn as (rows of numbers), or None when it is too big
+    to show in full: a matrix up to 6 x 6, a vector up to 12 (one row), a number; leading
+    axes of size 1 are dropped first, so a (1, 1, 3, 3) image shows as its 3 x 3."""
+    import numpy as np
+
+    a = np.asarray(array)
+    while a.ndim > 2 and a.shape[0] == 1:
+        a = a[0]
+    if a.ndim == 0:
+        return a.reshape(1, 1)
+    if a.ndim == 1:
+        return a.reshape(1, -1) if a.size <= MAX_VECTOR else None
+    if a.ndim == 2 and a.shape[0] <= MAX_SIDE and a.shape[1] <= MAX_SIDE:
+        return a
+    return None
+
+
+def grid_rows(array: Any, fmt: Format = DEFAULT_FORMAT) -> list[list[str]] | None:
+    """The numbers of a small tensor as text, row by row (None when it is too big)."""
+    grid = as_grid(array)
+    if grid is None:
+        return None
+    return [[fmt_number(v, fmt) for v in row] for row in grid]
+
+
+def matrix_text(array: Any, fmt: Format = DEFAULT_FORMAT) -> list[str]:
+    """A small tensor as aligned text rows ("[ 0.1385  -0.0381 ]"), or its one-line summary
+    when it is too big to show in full."""
+    rows = grid_rows(array, fmt)
+    if rows is None:
+        return [summary(array, fmt)]
+    widths = [max(len(r[j]) for r in rows) for j in range(len(rows[0]))]
+    return [
+        "[ " + "  ".join(v.rjust(w) for v, w in zip(r, widths, strict=True)) + " ]" for r in rows
+    ]
+
+
+def matrix_tex(array: Any, fmt: Format = DEFAULT_FORMAT) -> str:
+    """A small tensor as a LaTeX bmatrix (a vector as one row), or its summary as \\text{}."""
+    rows = grid_rows(array, fmt)
+    if rows is None:
+        text = summary(array, fmt).replace("…", "\\ldots")
+        return "\\text{" + text + "}"
+    body = " \\\\ ".join(" & ".join(r) for r in rows)
+    return "\\begin{bmatrix} " + body + " \\end{bmatrix}"
+
+
+def shape_text(shape: Sequence[int]) -> str:
+    """A shape as the lecture writes it: (2, 2), (2,), ()."""
+    shape = tuple(int(n) for n in shape)
+    return str(shape)

@@ -1,7 +1,8 @@
 # Two commands do the whole set-up on a fresh Debian machine: `make demo` and `make test`.
 # Both create .venv when it is missing, install gradtrace with what it needs, make sure
-# Graphviz's `dot` (and, for the browser tests, Chromium with chromedriver) is installed, and
-# then run. Re-running them is fast and changes nothing.
+# Graphviz's `dot` is installed, and then run; only `make test` (and `make docs-check`)
+# installs Chromium with chromedriver, which the browser tests need and the demo does not.
+# Re-running them is fast and changes nothing.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -10,16 +11,20 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: setup graphviz-dot chromium demo test torch notebooks bench lint clean
 
-setup: $(STAMP) graphviz-dot chromium
+setup: $(STAMP) graphviz-dot
 
 $(PY):
 	@sh scripts/ensure-venv.sh "$(PYTHON)"
 	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }
 
-# Reinstall only when the package metadata changes (the install is editable).
+# Reinstall only when the package metadata changes (the install is editable). setuptools
+# prints a notice on every editable install with a package-dir map ("Editable installation.
+# Please be careful with folders ... with the same name as your package"): no folder here is
+# named gradtrace, so that one notice, and only it, is filtered out; every real warning shows.
+QUIET_EDITABLE := PYTHONWARNINGS="ignore:Editable installation"
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,plots]"
+	$(QUIET_EDITABLE) $(PY) -m pip install --quiet -e ".[dev,plots]"
 	touch $(STAMP)
 
 graphviz-dot:
@@ -32,16 +37,16 @@ chromium:
 demo: setup
 	$(VENV)/bin/gradtrace demo
 
-test: setup
+test: setup chromium
 	$(PY) -m pytest -n auto --nbmake tests notebooks
 
 # PyTorch is a reference in tests only (CI installs it; tests skip cleanly without it).
 torch: setup
-	$(PY) -m pip install --quiet -e ".[torch]"
+	$(QUIET_EDITABLE) $(PY) -m pip install --quiet -e ".[torch]"
 
 # JupyterLab (the `notebooks` extra) in .venv, opened on the notebooks folder.
 notebooks: setup
-	$(PY) -m pip install --quiet -e ".[notebooks]"
+	$(QUIET_EDITABLE) $(PY) -m pip install --quiet -e ".[notebooks]"
 	$(VENV)/bin/jupyter lab notebooks
 
 bench: setup

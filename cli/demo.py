@@ -2,7 +2,9 @@
 
 Writes into one folder (default ./gradtrace-demo):
 - the (x+y)z and sigmoid-neuron circuits (SVG and PNG), their backward steps (numbered SVG
-  frames and an animated GIF), and a roles/local-gradients version of the neuron;
+  frames and an animated GIF), a roles/local-gradients version of the neuron, and the
+  neuron's page stepping through forward and backward (sigmoid_neuron.html);
+- the lecture's 2-2-2 network in matrix form (Tensors), after backward;
 - micrograd's demo, a scalar MLP on the moons: loss curve, decision boundary, network view,
   gradient histograms;
 - a Tensor classifier 64-128-64-10 on the 8x8 digits: curves, confusion matrix, network view,
@@ -16,8 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from gradtrace import Value
-from gradtrace.viz import backward_steps, network, render
+from gradtrace import Tensor, Value
+from gradtrace.viz import backward_steps, network, render, to_html
 from gradtrace.viz.dot import dot_available
 
 
@@ -81,6 +83,34 @@ def circuits(out: Writer) -> None:
         out.wrote(out.path(f"{name}_steps"), f"{len(frames)} backward-step frames")
         if pictures:
             out.wrote(steps.save_gif(out.path(f"{name}_steps.gif")), "animated backward pass")
+    if pictures:
+        page = to_html(s, out.path("sigmoid_neuron.html"), title=title)
+        out.wrote(page, "sigmoid neuron page: forward and backward, step by step")
+
+
+def two_two_two(out: Writer) -> None:
+    """The lecture's 2-2-2 sigmoid network (003) in matrix form, one fused linear gate per
+    layer; E = 1/2 sum (t - o)^2 is the mean squared error over the two outputs."""
+    from gradtrace import linear
+    from gradtrace.nn.functional import mse_loss
+
+    x = Tensor([[0.05, 0.10]], label="x")
+    w1 = Tensor([[0.15, 0.20], [0.25, 0.30]], requires_grad=True, label="W1")  # w1 w2 / w3 w4
+    w2 = Tensor([[0.40, 0.45], [0.50, 0.55]], requires_grad=True, label="W2")  # w5 w6 / w7 w8
+    h = linear(x, w1, Tensor([0.35, 0.35], label="b1")).sigmoid()
+    o = linear(h, w2, Tensor([0.60, 0.60], label="b2")).sigmoid()
+    for node, name in ((h, "h"), (o, "o")):
+        node.label = name
+        node.retain_grad()  # so the picture shows their gradients too
+    error = mse_loss(o, Tensor([[0.01, 0.99]], label="t"))
+    error.backward()
+    print(f"  2-2-2 network (Tensors): E = {error.item():.9f}, dE/dw1 = {w1.grad[0, 0]:.9f}")
+    title = (
+        f"the 2-2-2 network of the notes in matrix form: E = mean (o - t)^2 = {error.item():.9f}"
+    )
+    for ext in ("svg", "png") if dot_available() else ("dot",):
+        picture = render(error, out.path(f"two_two_two_tensor.{ext}"), title=title)
+        out.wrote(picture, "the 2-2-2 network with Tensors")
 
 
 def moons(out: Writer, plots) -> None:  # noqa: ANN001 - plots is the viz.plots module
@@ -193,6 +223,7 @@ def run(folder: str | Path, train: bool = True) -> list[Path]:
     start = time.perf_counter()
     print(f"\npictures in {out.folder}/")
     circuits(out)
+    two_two_two(out)
     if train:
         try:
             from gradtrace.viz import plots

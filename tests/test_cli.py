@@ -106,6 +106,12 @@ def test_demo_prints_the_worked_examples_and_what_it_wrote(tmp_path, capsys):
     assert (folder / f"sigmoid_neuron.{suffix}").exists()
     assert len(list((folder / "xyz_steps").iterdir())) == 3
     assert "wrote demo/xyz_steps" in out
+    assert (folder / f"two_two_two_tensor.{suffix}").exists()
+    # the 2-2-2 network in matrix form gives the notes' E and dE/dw1 (lecture 003)
+    assert "E = 0.298371109, dE/dw1 = 0.000438568" in out
+    if shutil.which("dot"):
+        page = (folder / "sigmoid_neuron.html").read_text(encoding="utf-8")
+        assert 'class="gradtrace-explorer' in page and "0.7311" in page
 
 
 def test_draw_steps_writes_one_frame_per_backward_step(tmp_path, capsys):

@@ -66,6 +66,8 @@ def test_wheel_holds_gradtrace_and_its_dist_info_only(wheel):
         "gradtrace/viz/__init__.py",
         "gradtrace/cli/__init__.py",
         "gradtrace/nn/datasets/digits.csv.gz",
+        "gradtrace/viz/page/explorer.js",
+        "gradtrace/viz/page/explorer.css",
     ):
         assert module in names
 
@@ -75,6 +77,12 @@ def test_build_prints_no_license_deprecation(built):
     assert "Building wheel" in text or "Created wheel" in text  # the verbose log was captured
     assert "License classifiers are deprecated" not in text
     assert "project.license` as a TOML table is deprecated" not in text
+
+
+def test_build_finds_every_folder_in_the_packages_list(built):
+    # setuptools treats a data folder as a package: one left out of `packages` makes the
+    # install print a long warning (it did for viz/page before it was listed)
+    assert "is absent from the `packages` configuration" not in built[1]
 
 
 CHECK = r"""

@@ -10,6 +10,8 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+import sysconfig
 import tempfile
 from collections.abc import Callable
 from functools import lru_cache
@@ -121,28 +123,84 @@ def left_lines(lines: list[str]) -> str:
 
 
 # ---------------------------------------------------------------------------- running dot
+PURE = "graphviz-pure"  # the pure-Rust port of Graphviz on PyPI, a dependency of gradtrace
+# Which program lays out the pictures: "auto" (graphviz-pure, else the system's `dot`), "dot"
+# (the system's Graphviz, else graphviz-pure) or "graphviz-pure"; the environment variable
+# GRADTRACE_GRAPHVIZ sets it (README: "Dependencies, and why" says why auto prefers the port).
+ENGINE_VARIABLE = "GRADTRACE_GRAPHVIZ"
+INSTALL_DOT = (
+    "Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz; "
+    "conda: conda install -c conda-forge graphviz"
+)
+
+
+def system_dot() -> str | None:
+    """The system Graphviz's `dot` program, if it is on PATH."""
+    return shutil.which("dot")
+
+
+def pure_dot() -> str | None:
+    """The `graphviz-pure` program: on PATH, or beside this Python (a virtual environment's
+    scripts folder is not on PATH when a notebook kernel runs its Python by path)."""
+    found = shutil.which(PURE)
+    if found:
+        return found
+    name = PURE + (".exe" if os.name == "nt" else "")
+    for folder in {sysconfig.get_path("scripts"), str(Path(sys.executable).parent)}:
+        candidate = Path(folder) / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
+
+
+def layout_program() -> tuple[str, bool] | None:
+    """(path, is graphviz-pure) of the program that lays out pictures, or None."""
+    choice = os.environ.get(ENGINE_VARIABLE, "auto").strip().lower() or "auto"
+    if choice not in ("auto", "dot", PURE):
+        raise ValueError(f"{ENGINE_VARIABLE}={choice!r}: use auto, dot or {PURE}")
+    pure, dot = pure_dot(), system_dot()
+    if choice == "dot" or (choice == "auto" and pure is None):
+        return (dot, False) if dot else ((pure, True) if pure else None)
+    return (pure, True) if pure else ((dot, False) if dot else None)
+
+
 def dot_available() -> bool:
-    """Is Graphviz's `dot` program on PATH?"""
-    return shutil.which("dot") is not None
+    """Can pictures be laid out here (graphviz-pure, or Graphviz's `dot`)?"""
+    return layout_program() is not None
 
 
 def require_dot(what: str) -> None:
     if not dot_available():
         raise GraphvizNotFoundError(
-            f"writing {what} needs Graphviz's `dot` program, which is not on PATH. Install "
-            "Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install "
-            "graphviz; conda: conda install -c conda-forge graphviz), or write a .dot file."
+            f"writing {what} needs graphviz-pure (pip install graphviz-pure; gradtrace installs "
+            f"it where it has a wheel) or Graphviz's `dot` ({INSTALL_DOT}), and neither was "
+            "found; or write a .dot file."
         )
+
+
+def _command(engine: str, fmt: str) -> list[str]:
+    """The command line that lays out DOT text read from stdin with `engine` into `fmt`."""
+    if fmt == "pdf":  # graphviz-pure writes no PDF (yet): only the system's Graphviz does
+        dot = system_dot()
+        if dot is None:
+            raise GraphvizNotFoundError(
+                f"a .pdf needs the system's Graphviz ({INSTALL_DOT}); without it, write .svg "
+                "(vector too) and print it to PDF from a browser."
+            )
+        return [dot, f"-K{engine}", "-Tpdf"]
+    program = layout_program()
+    if program is None:
+        require_dot(f"a .{fmt} picture")
+    path, _ = program
+    return [path, f"-K{engine}", f"-T{fmt}"]
 
 
 def run(source: str, fmt: str, engine: str = "dot", timeout: float | None = None) -> bytes:
     """Run Graphviz (`engine` -T`fmt`) on DOT text, within `timeout` seconds (TIMEOUT)."""
-    require_dot(f"a .{fmt} picture")
+    command = _command(engine, fmt)
     limit = TIMEOUT if timeout is None else timeout
     try:
-        done = subprocess.run(
-            [engine, f"-T{fmt}"], input=source.encode(), capture_output=True, timeout=limit
-        )
+        done = subprocess.run(command, input=source.encode(), capture_output=True, timeout=limit)
     except subprocess.TimeoutExpired:
         nodes = source.count("\n")
         raise GraphvizTimeoutError(
@@ -153,7 +211,8 @@ def run(source: str, fmt: str, engine: str = "dot", timeout: float | None = None
         ) from None
     if done.returncode != 0:
         message = done.stderr.decode(errors="replace").strip().splitlines()
-        raise GraphvizError(f"Graphviz's {engine} failed: {message[0] if message else '?'}")
+        who = Path(command[0]).name
+        raise GraphvizError(f"Graphviz ({who} -K{engine}) failed: {message[0] if message else '?'}")
     return done.stdout
 
 

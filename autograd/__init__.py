@@ -18,6 +18,7 @@ from .gradcheck import GradcheckError, gradcheck
 from .tensor import Tensor
 from .tensor_gates import concatenate, cross_entropy, stack
 from .tensor_gates import linear as _tensor_linear
+from .tensor_rules import rule_of  # also puts each gate's lecture rule in its record
 from .value import Value, vsum
 
 
@@ -49,6 +50,7 @@ __all__ = [
     "linear",
     "max_pool2d",
     "no_grad",
+    "rule_of",
     "set_grad_enabled",
     "stack",
     "topological_order",

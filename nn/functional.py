@@ -31,6 +31,7 @@ import numpy as np
 from gradtrace import Value, vsum
 from gradtrace.tensor import TensorGate
 from gradtrace.tensor_gates import check_reduction, class_index
+from gradtrace.tensor_rules import GateRule, Part
 from gradtrace.value import new_node as value_node  # until issue 13's gradtrace.gate is public
 
 __all__ = [
@@ -329,6 +330,11 @@ def _bce_numbers(p, t):
     return loss, (p - t) / np.maximum(p * (1 - p), _BCE_EPS), log_not_p - log_p
 
 
+def _bce_slope(a, y):
+    """(a − y) / (a(1 − a)), the denominator kept from 0 as torch keeps it."""
+    return (a - y) / np.maximum(a * (1 - a), _BCE_EPS)
+
+
 def _bce_forward(p, t):
     loss, dp, dt = _bce_numbers(p, t)
     return loss, {"dp": dp, "dt": dt}  # saved for the VJP
@@ -339,6 +345,13 @@ def _bce_vjp(g, out, p, t, dp, dt):
 
 
 _BCE_GATE = TensorGate("bce", _bce_forward, _bce_vjp)
+_BCE_GATE.rule = GateRule(
+    "J = −(y ln a + (1 − y) ln(1 − a)) per element",
+    (
+        Part("a", "δ ⊙ (a − y) / (a(1 − a))", lambda g, o, xs, s: g * _bce_slope(*xs)),
+        Part("y", "δ ⊙ ln((1 − a) / a)", lambda g, o, xs, s: g * np.log((1 - xs[0]) / xs[0])),
+    ),
+)  # with a = σ(z) before it: δ ⊙ σ(z)(1 − σ(z)) cancels the denominator, leaving a − y
 
 
 def binary_cross_entropy_with_logits(input, target, reduction: str = "mean"):

@@ -161,3 +161,30 @@ def test_every_graphviz_run_has_a_time_limit_and_a_failed_render_keeps_the_old_f
         render(xyz(), path, timeout=1e-4)  # no dot run finishes in 0.1 ms
     assert path.read_text() == "the picture from before"
     assert [p.name for p in tmp_path.iterdir()] == ["g.svg"]  # no temporary file left
+
+
+@needs_dot
+def test_size_scales_a_wide_picture_down_to_fit_and_never_up():
+    # The 2-2-2-like chain below is wider than 3 inches drawn at its natural size.
+    x = Value(0.5, "x")
+    f = x
+    for _ in range(8):
+        f = (f * 1.5 + 0.1).tanh()
+    f.backward()
+
+    def width_pt(graph):
+        svg = graph.pipe(format="svg").decode()
+        return float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+
+    natural = width_pt(draw(f))
+    assert natural > 3 * 72
+    assert width_pt(draw(f, size=3)) <= 3 * 72 + 1  # scaled down to 3 inches
+    assert width_pt(draw(f, size=(3, 10))) <= 3 * 72 + 1
+    assert width_pt(draw(f, size=100)) == natural  # never scaled up
+    assert 'size="3,100"' in draw(f, size=3).source
+
+
+@pytest.mark.parametrize("bad", [0, -2, float("inf"), "8", (8,), (8, 0), True])
+def test_size_must_be_a_positive_width_or_pair(bad):
+    with pytest.raises(ValueError, match="size"):
+        draw(xyz(), size=bad)

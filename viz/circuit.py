@@ -350,6 +350,7 @@ def draw(
     max_nodes: int | None = MAX_NODES,
     model: Any = None,
     check: Any = None,
+    size: float | tuple[float, float] | None = None,
 ) -> graphviz.Digraph:
     """The computation graph of `root` in the lecture's style, as a `graphviz.Digraph`.
 
@@ -362,8 +363,10 @@ def draw(
     network view instead (grouped by module when `model` is given); `max_nodes=None` never
     switches. `check` is a `gradtrace.check_gates` report (or True to run it): a gate it
     found wrong is drawn in a warning colour, with backward's and the numeric value under
-    each wrong input wire."""
+    each wrong input wire. `size` is the largest picture in inches, a width or (width,
+    height): a bigger one is scaled down to fit (a notebook's column is about 8 inches wide)."""
     root = as_root(root)
+    fit = size_attr(size)
     order = nodes(root)
     if check is True:
         check = gradtrace.check_gates(root)
@@ -377,7 +380,10 @@ def draw(
         )
         if check_notes:
             note += f"; {check_notes[0]} The network view does not mark gates: print the report"
-        return network(root, model=model, note=note, order=order)
+        graph = network(root, model=model, note=note, order=order)
+        if fit:
+            graph.attr(size=fit)
+        return graph
     pic = Picture(
         root,
         fmt=fmt,
@@ -400,7 +406,26 @@ def draw(
             return None, False
         return part, known
 
-    return pic.digraph(grad_of, branch_of, notes=notes).graph
+    graph = pic.digraph(grad_of, branch_of, notes=notes).graph
+    if fit:
+        graph.attr(size=fit)
+    return graph
+
+
+def size_attr(size: float | tuple[float, float] | None) -> str | None:
+    """Graphviz's `size` ("8,100": at most 8 inches wide) from a width or (width, height)."""
+    if size is None:
+        return None
+    pair = size if isinstance(size, (tuple, list)) else (size, 100.0)
+    ok = len(pair) == 2 and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < float("inf")
+        for v in pair
+    )
+    if not ok:
+        raise ValueError(
+            f"draw: size must be a width in inches or (width, height), both > 0, got {size!r}"
+        )
+    return f"{float(pair[0]):g},{float(pair[1]):g}"
 
 
 def render(

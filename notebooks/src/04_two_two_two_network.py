@@ -162,13 +162,22 @@ for w, hand in zip(weights, hand_grads):
     assert abs(w.grad - hand) < 1e-15
 
 # %% [markdown]
-# The whole computation as a graph, values above and gradients below each wire. The notes'
-# numbers are all on it: out_h1 = 0.5933 splits into two branches that bring back 0.0554 (via w5)
-# and -0.0190 (via w7), which add up to dE/dout_h1 = 0.0364; the wire into o1's sigmoid carries
-# delta_o1 = 0.1385, and w5's gradient is 0.0822.
+# The whole computation as a graph, values beside each wire in green and gradients in red, drawn
+# top to bottom so that it fits the notebook's column (`rankdir="TB"`, and `size=8`: at most 8
+# inches wide). Numbers have four significant digits. The notes' numbers are all on it:
+# out_h1 = 0.5933 splits into two branches that bring back 0.0554 (via w5) and -0.01905 (via w7),
+# which add up to dE/dout_h1 = 0.03635; the wire out of net_o1 into o1's sigmoid carries
+# δ_o1 = 0.1385, out_o1 = 0.7514 is below it, w5's gradient is 0.08217 and w1's 0.0004386 (the
+# notes' 0.00043856); the loss E = 0.2984 is at the bottom.
 
 # %%
-draw(E, fmt=".4f")
+draw(E, rankdir="TB", size=8)
+
+# %%
+picture = draw(E, rankdir="TB", size=8)
+for shown in ["0.2984", "0.7514", "0.1385", "0.08217", "0.03635", "0.0004386"]:
+    assert f">{shown}<" in picture.source, shown   # the notes' numbers, on the picture
+assert 'size="8,100"' in picture.source
 
 # %% [markdown]
 # ## The notes' derivation, written out by `explain`

@@ -20,20 +20,19 @@ first step: NaN or inf, the wrong number of features, labels outside the class r
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from gradtrace import Tensor, Value, no_grad
-from tqdm import tqdm  # plain text bar: readable in terminals and in stored notebook outputs
 
 from . import metrics
 from .data import batches
 from .init import make_rng
 from .module import Module, check_count
 from .optim import Adam, LRScheduler, Optimizer, max_norm_
+from .progress import progress_bar
 
 
 def fit(
@@ -59,8 +58,8 @@ def fit(
     optimizer: defaults to Adam(model.parameters(), lr=1e-3). validation: (X_val, y_val),
     evaluated in eval mode after each epoch. scheduler: stepped once per epoch. max_norm: if
     given, `max_norm_(model, max_norm)` after every step (the lecture's max-norm constraint).
-    seed: the shuffling order. progress: a tqdm bar with the running loss (None: only when
-    stderr is a terminal).
+    seed: the shuffling order. progress: a bar with the running loss, tqdm's in a terminal and
+    one updated in place in a notebook (None: only in a terminal or a notebook).
 
     The history has one number per epoch under "loss" (the mean training loss over the
     epoch's batches), "lr", "time" (seconds), and for classification (integer labels)
@@ -84,8 +83,6 @@ def fit(
     batch_size = check_count("batch_size", batch_size, who="fit")
     if optimizer is None:
         optimizer = Adam(params, lr=1e-3)
-    if progress is None:
-        progress = sys.stderr.isatty()
     classify = _is_classification(y)
     if threshold is None:
         threshold = 0.5 if _ends_in_sigmoid(model) else 0.0
@@ -100,7 +97,7 @@ def fit(
             history["val_accuracy"] = []
 
     n_batches = -(-len(X) // batch_size)
-    bar = tqdm(total=epochs * n_batches, disable=not progress, unit="batch", leave=True)
+    bar = progress_bar(epochs * n_batches, progress)
     try:
         for epoch in range(epochs):
             bar.set_description(f"epoch {epoch + 1}/{epochs}")

@@ -69,10 +69,23 @@ def test_sigmoid_neuron_gate_by_gate_at_the_slides_rounding():
     text = str(explain(f, wrt=v["w0"], fmt=".2f"))
     assert "df/dexp = df/dadd3 · dadd3/dexp = -0.53 × 1.00 = -0.53" in text
     assert "df/dneg = df/dexp · dexp/dneg = -0.53 × 0.37 = -0.20" in text
-    assert "df/dw0 = df/dmul · dmul/dw0 = 0.20 × -1.00 = -0.20" in text
-    assert "df/dx0 = df/dmul · dmul/dx0 = 0.20 × 2.00 = 0.39" in str(
+    assert "df/dw0 = df/dmul1 · dmul1/dw0 = 0.20 × -1.00 = -0.20" in text
+    assert "df/dx0 = df/dmul1 · dmul1/dx0 = 0.20 × 2.00 = 0.39" in str(
         explain(f, wrt=v["x0"], fmt=".2f")
     )
+
+
+def test_a_gate_has_one_name_in_every_derivation_of_its_graph():
+    # issue 20: the +1 gate was add3 in w0's derivation and add2 in w2's (names were counted
+    # over each derivation's own gates); they are counted over the graph, in reading order
+    f, v = sigmoid_neuron_gate_by_gate()
+    plus_one = f.parents[0]
+    for name in v:
+        e = explain(f, wrt=v[name])
+        assert e.name_of(plus_one) == "add3", name
+    assert explain(f, wrt=v["w0"]).name_of(f) == "f"
+    first, second = explain(f, wrt=v["x0"]), explain(f, wrt=v["x1"])
+    assert "dmul1/dx0" in str(first) and "dmul2/dx1" in str(second)  # w0 x0 is the first product
 
 
 # ---------------------------------------------------------------------- the 2-2-2 network
@@ -357,7 +370,7 @@ def test_tensor_graphs_get_the_per_node_form_with_shapes_and_say_why_no_paths():
     e = explain(L, wrt=W)
     text = str(e)
     assert e.kind == "tensor" and e.paths is None and e.n_paths == 2
-    assert "dL/dW (3, 2) = dL/dmatmul · dmatmul/dW + dL/dsum1 · dsum1/dW" in text
+    assert "dL/dW (3, 2) = dL/dmatmul · dmatmul/dW + dL/dsum2 · dsum2/dW" in text  # reading order
     assert "Jacobian" in text and "dmatmul/dW, is 4 × 6" in text
     assert "vector-Jacobian product" in text
     json.dumps(e.to_dict())

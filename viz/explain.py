@@ -10,75 +10,34 @@
 Nothing is guessed: every factor is a local gradient a gate recorded on the forward pass
 (`local_grads`, the number `draw` prints on a wire), so `explain` needs no backward() and
 checks its sum against `wrt.grad` when backward has run. Factors are named by the graph's
-labels; an unlabeled gate is named by its op and, if needed, an index (add1, mul2, exp).
-`by="label"` keeps only labeled nodes: the gates between two of them become one factor, the
-partial derivative of one labeled node by the other (the notes' dE/dout_o1 for the whole error
-expression).
+labels; an unlabeled gate is named by its op and, if needed, an index (add1, mul2, exp), the
+same in every derivation of the graph (`viz.flow.node_names`). `by="label"` keeps only labeled
+nodes: the gates between two of them become one factor, the partial derivative of one labeled
+node by the other (the notes' dE/dout_o1 for the whole error expression).
 
-Never exponential: the paths are counted first by dynamic programming (a node's number of
-paths to x is the sum over its inputs) and written out only when there are at most
-`max_paths`; past that the per-node form alone is given (one line per node, the same sum).
+The numbers (paths, per-node sums, never exponential) come from `viz.chain_rule`; this file
+writes them as text and Markdown/LaTeX, with the equation writers of `viz.typeset`.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from gradtrace import topological_order
-
-from .graph import as_root, is_tensor
+from .chain_rule import ChainRule, NodeSum, Path, chain_rule, largest_jacobian, same
+from .graph import as_root
 from .style import Format, fmt_number, summary
+from .typeset import (
+    escape_markdown,
+    frac,
+    shape_text,
+    tex_block,
+    tex_name,
+    tex_text,
+    text_equation,
+)
 
 MAX_PATHS = 64
-WIDTH = 100  # a text line longer than this is broken, one side of the equation per line
-
-
-@dataclass(frozen=True)
-class Factor:
-    """One local gradient on a path: d`of`/d`wrt` (names from the graph) and its value."""
-
-    of: str
-    wrt: str
-    value: float
-
-    @property
-    def name(self) -> str:
-        return f"d{self.of}/d{self.wrt}"
-
-
-@dataclass(frozen=True)
-class Path:
-    """One path from the root back to `wrt`: its factors (root end first) and their product."""
-
-    factors: tuple[Factor, ...]
-    value: float
-
-
-@dataclass(frozen=True)
-class Term:
-    """What one consumer c hands back to a node a: d root/dc (`upstream`, None when c is the
-    root, whose gradient is 1) times dc/da (`local`); None values for Tensor gates."""
-
-    consumer: str
-    upstream: float | None
-    local: float | None
-    value: float | None
-
-
-@dataclass(frozen=True)
-class NodeSum:
-    """d root/d node as the sum of its terms (one per consumer), and what backward stored."""
-
-    name: str
-    op: str
-    shape: tuple[int, ...] | None  # None for a Value
-    gradient: float | None  # the sum of the terms (None for a Tensor node)
-    recorded: Any  # the node's `grad` attribute as explain found it
-    terms: tuple[Term, ...]
 
 
 @dataclass
@@ -200,7 +159,7 @@ class Explanation:
         """The path sum as text lines: names, numbers, the products, the total."""
         assert self.paths is not None
         lhs = f"d{self.root}/d{self.wrt}"
-        return _text_equation(lhs, lhs, self._path_sides(), self.fmt)
+        return text_equation(lhs, lhs, self._path_sides(), self.fmt)
 
     def _path_sides(self) -> list[list[list[tuple]]]:
         paths = self.paths or ()
@@ -245,8 +204,8 @@ class Explanation:
 
     def _node_lines(self, n: NodeSum) -> list[str]:
         name = f"d{self.root}/d{n.name}"
-        lhs = name if n.shape is None else f"{name} {_shape(n.shape)}"
-        return _text_equation(lhs, name, self._node_sides(n), self.fmt)
+        lhs = name if n.shape is None else f"{name} {shape_text(n.shape)}"
+        return text_equation(lhs, name, self._node_sides(n), self.fmt)
 
     # ------------------------------------------------------------------ Jupyter
     def _repr_markdown_(self) -> str:
@@ -254,18 +213,18 @@ class Explanation:
 
     def markdown(self) -> str:
         """The explanation as Markdown with LaTeX (what Jupyter shows)."""
-        R, X = _tex_name(self.root), _tex_name(self.wrt) if self.wrt else None
+        R, X = tex_name(self.root), tex_name(self.wrt) if self.wrt else None
         fmt = self.fmt
         parts = []
         if X is None:
             parts.append(f"**How backprop filled every gradient of ${R}$**, node by node:")
         elif self.kind == "tensor":
             shape = next((n.shape for n in self.nodes if n.name == self.wrt), None)
-            got = "" if shape is None else f", a {_shape(shape)} gradient"
-            parts.append(f"**How backprop got ${_frac(R, X)}$**{got}:")
+            got = "" if shape is None else f", a {shape_text(shape)} gradient"
+            parts.append(f"**How backprop got ${frac(R, X)}$**{got}:")
         else:
             seen = f" (`{self.wrt}.grad` $= {self.num(self.recorded)}$)" if self.agrees else ""
-            parts.append(f"**How backprop got ${_frac(R, X)} = {self.num(self.gradient)}$**{seen}:")
+            parts.append(f"**How backprop got ${frac(R, X)} = {self.num(self.gradient)}$**{seen}:")
         if self.paths is not None:
             n, between = self.n_paths, f"from ${R}$ back to ${X}$"
             if n == 1:
@@ -274,10 +233,10 @@ class Explanation:
                 parts.append(
                     f"Sum over the {n} paths {between} of the products of local gradients:"
                 )
-            parts.append(_tex_block([(_frac(R, X), self._path_sides())], fmt))
+            parts.append(tex_block([(frac(R, X), self._path_sides())], fmt))
         rule = (
-            rf"${_frac(R, 'a')} = \sum_{{c\ \mathrm{{consumes}}\ a}} {_frac(R, 'c')}\,"
-            rf"{_frac('c', 'a')}$"
+            rf"${frac(R, 'a')} = \sum_{{c\ \mathrm{{consumes}}\ a}} {frac(R, 'c')}\,"
+            rf"{frac('c', 'a')}$"
         )
         back = f" back to ${X}$" if X else ""
         vjp = r"; each $\frac{\partial c}{\partial a}$ is gate $c$'s vector-Jacobian product"
@@ -289,13 +248,13 @@ class Explanation:
             )
         rows = []
         for n in self.nodes:
-            lhs = _frac(R, _tex_name(n.name))
+            lhs = frac(R, tex_name(n.name))
             if n.shape is not None:
-                lhs += rf"\ {_tex_text(_shape(n.shape))}"
+                lhs += rf"\ {tex_text(shape_text(n.shape))}"
             rows.append((lhs, self._node_sides(n)))
         if rows:
-            parts.append(_tex_block(rows, fmt))
-        parts += [f"*Note: {_escape_md(note)}*" for note in self.notes]
+            parts.append(tex_block(rows, fmt))
+        parts += [f"*Note: {escape_markdown(note)}*" for note in self.notes]
         return "\n\n".join(parts)
 
 
@@ -322,202 +281,62 @@ def explain(
         raise ValueError(f"explain(max_paths={max_paths!r}): give a whole number >= 0")
     fmt_number(1.0, fmt)  # a bad format fails here, with Python's message
     root = as_root(root)  # a Value, a Tensor or a traced PyTorch graph; else a TypeError
-    order = topological_order(root)  # root first, every node before its parents
-    target = _find(order, root, wrt)
-    tensor = any(is_tensor(n) or getattr(n, "local_grads", None) is None for n in order)
-
-    edges = _edges(order, target, tensor)
-    if by == "label":
-        edges = _contract(order, edges, root, target)
-    kept = [n for n in order if id(n) in edges]
-    names = _names(kept, root)
-    users: dict[int, list[tuple[Any, Any]]] = {id(n): [] for n in kept}
-    for node in kept:
-        for p, w in edges[id(node)].items():
-            users[p].append((node, w))
-
-    adjoint = _adjoints(kept, edges, tensor)
-    nodes = tuple(
-        _node_sum(n, users[id(n)], adjoint, names, root, tensor) for n in kept if n is not root
-    )
-    notes: list[str] = []
-    n_paths = paths = gradient = agrees = recorded = None
-    if target is not None:
-        n_paths = _count_paths(kept, edges, target)
-        recorded = target.grad
-        if tensor:
-            notes.append(_jacobian_note(kept, edges, names, n_paths))
-        elif n_paths <= max_paths:
-            paths = _enumerate_paths(root, target, edges, {id(n): n for n in kept}, names)
-        else:
-            notes.append(
-                f"{n_paths:,} paths lead from {names[id(root)]} back to {names[id(target)]}, "
-                f"more than max_paths={max_paths}: they are not written out. The per-node "
-                f"form gives the same sum in {len(nodes)} lines, one per node, which is how "
-                "backward computes it (each node once, never each path)."
-            )
-        if not tensor:
-            gradient = adjoint[id(target)]
-            agrees = _same(gradient, recorded)
-            if not agrees:
-                notes.append(_disagreement(names[id(target)], gradient, recorded))
-    elif not tensor:
-        off = [n.name for n in nodes if not _same(n.gradient, n.recorded)]
-        if off:
-            notes.append(
-                f"backward() has not run from {names[id(root)]}, or ran more than once, for "
-                + ", ".join(off[:8])
-                + (" ..." if len(off) > 8 else "")
-                + ": their .grad differs from the sum (leaves keep adding across calls)."
-            )
+    rule = chain_rule(root, wrt, by=by, max_paths=max_paths)
+    names, target = rule.names, rule.target
+    recorded = None if target is None else target.grad
+    agrees = None if rule.gradient is None else same(rule.gradient, recorded)
     return Explanation(
-        kind="tensor" if tensor else "value",
+        kind="tensor" if rule.tensor else "value",
         by=by,
         fmt=fmt,
         root=names[id(root)],
         wrt=None if target is None else names[id(target)],
-        gradient=gradient,
+        gradient=rule.gradient,
         recorded=recorded,
         agrees=agrees,
-        n_paths=n_paths,
+        n_paths=rule.n_paths,
         max_paths=max_paths,
-        paths=paths,
-        nodes=nodes,
-        notes=tuple(notes),
+        paths=rule.paths,
+        nodes=rule.nodes,
+        notes=tuple(_notes(rule, max_paths, agrees)),
         names=names,
     )
 
 
-# ---------------------------------------------------------------------- the graph
-def _find(order: list[Any], root: Any, wrt: Any) -> Any:
-    """The node `wrt` names (a node or a label), or None for "every node"; clear errors."""
-    if wrt is None:
-        return None
-    if isinstance(wrt, str):
-        found = [n for n in order if n.label == wrt]
-        if len(found) == 1:
-            return found[0]
-        if found:
-            raise ValueError(f"wrt={wrt!r}: {len(found)} nodes have this label; pass the node")
-        labels = sorted({n.label for n in order if n.label})
-        known = ", ".join(labels) if labels else "none"
-        raise ValueError(f"wrt={wrt!r}: no node of this graph has that label (labels: {known})")
-    if not any(n is wrt for n in order):
-        raise ValueError(
-            f"wrt={wrt!r} is not in the graph of root: the root does not depend on it, so its "
-            "gradient is 0 and no path leads to it"
+# ---------------------------------------------------------------------- notes
+def _notes(rule: ChainRule, max_paths: int, agrees: bool | None) -> list[str]:
+    """What the sums alone do not say: why paths are not listed, why .grad differs."""
+    root, target = rule.names[id(rule.root)], rule.target
+    if target is None:
+        off = [n.name for n in rule.nodes if not same(n.gradient, n.recorded)]
+        if rule.tensor or not off:
+            return []
+        return [
+            f"backward() has not run from {root}, or ran more than once, for "
+            + ", ".join(off[:8])
+            + (" ..." if len(off) > 8 else "")
+            + ": their .grad differs from the sum (leaves keep adding across calls)."
+        ]
+    notes = []
+    wrt, n_paths = rule.names[id(target)], rule.n_paths
+    if rule.tensor:
+        notes.append(_jacobian_note(rule))
+    elif n_paths > max_paths:
+        notes.append(
+            f"{n_paths:,} paths lead from {root} back to {wrt}, "
+            f"more than max_paths={max_paths}: they are not written out. The per-node "
+            f"form gives the same sum in {len(rule.nodes)} lines, one per node, which is how "
+            "backward computes it (each node once, never each path)."
         )
-    return wrt
+    if not rule.tensor and not agrees:
+        notes.append(_disagreement(wrt, rule.gradient, target.grad))
+    return notes
 
 
-def _edges(order: list[Any], target: Any, tensor: bool) -> dict[int, dict[int, Any]]:
-    """For each node that depends on `target` (every node when None), its inputs that do too,
-    each with d node/d input: the local gradient, summed when an input is used twice (x * x
-    has d/dx = 2x); None for a Tensor gate."""
-    reaches: set[int] = set()
-    for node in reversed(order):  # inputs first
-        if target is None or node is target or any(id(p) in reaches for p in node.parents):
-            reaches.add(id(node))
-    edges: dict[int, dict[int, Any]] = {}
-    for node in order:
-        if id(node) not in reaches:
-            continue
-        local = None if tensor else node.local_grads
-        out: dict[int, Any] = {}
-        for k, parent in enumerate(node.parents):
-            if id(parent) in reaches:
-                w = None if tensor else local[k]
-                out[id(parent)] = _add(out[id(parent)], w) if id(parent) in out else w
-        edges[id(node)] = out
-    return edges
-
-
-def _contract(order: list[Any], edges: dict, root: Any, target: Any) -> dict[int, dict[int, Any]]:
-    """Keep only the root, the target (or every leaf) and the labeled nodes: the factor from
-    a kept node A to a kept node B is the sum, over the paths between them through unlabeled
-    gates only, of the products of their local gradients (the partial derivative of A by B)."""
-
-    def kept(n: Any) -> bool:
-        return n is root or n is target or bool(n.label) or (target is None and not n.parents)
-
-    keep = {id(n) for n in order if id(n) in edges and kept(n)}
-    through: dict[int, dict[int, Any]] = {}  # unlabeled node -> {kept node below: factor}
-    out: dict[int, dict[int, Any]] = {}
-    for node in reversed(order):  # inputs first, so `through` is ready for every input
-        if id(node) not in edges:
-            continue
-        reach: dict[int, Any] = {}
-        for p, w in edges[id(node)].items():
-            for q, v in ({p: 1.0} if p in keep else through[p]).items():
-                reach[q] = _add(reach[q], _mul(w, v)) if q in reach else _mul(w, v)
-        (out if id(node) in keep else through)[id(node)] = reach
-    return out
-
-
-def _count_paths(kept: list[Any], edges: dict, target: Any) -> int:
-    """The number of paths from the root back to `target`, by dynamic programming: a node's
-    count is the sum of its inputs' counts (exact Python ints, linear time)."""
-    count: dict[int, int] = {}
-    for node in reversed(kept):
-        count[id(node)] = 1 if node is target else sum(count[p] for p in edges[id(node)])
-    return count[id(kept[0])]
-
-
-def _enumerate_paths(root: Any, target: Any, edges: dict, by_id: dict, names: dict) -> tuple:
-    """Every path from root to target (call only when there are few), first operand first.
-    Each stack entry links back to the one before, so a long path is built once at the end."""
-    paths = []
-    stack: list[tuple[Any, Any]] = [(root, None)]
-    while stack:
-        node, link = stack.pop()
-        if node is target:
-            factors = []
-            while link is not None:
-                factor, link = link
-                factors.append(factor)
-            factors.reverse()
-            paths.append(Path(tuple(factors), math.prod(f.value for f in factors)))
-            continue
-        for p, w in reversed(list(edges[id(node)].items())):
-            factor = Factor(names[id(node)], names[p], w)
-            stack.append((by_id[p], (factor, link)))
-    return tuple(paths)
-
-
-def _adjoints(kept: list[Any], edges: dict, tensor: bool) -> dict[int, Any]:
-    """d root/d node for every kept node, from the root down (what backward computes)."""
-    if tensor:
-        return {}
-    adjoint = {id(n): 0.0 for n in kept}
-    adjoint[id(kept[0])] = 1.0
-    for node in kept:
-        upstream = adjoint[id(node)]
-        for p, w in edges[id(node)].items():
-            adjoint[p] += w * upstream
-    return adjoint
-
-
-def _node_sum(node: Any, users: list, adjoint: dict, names: dict, root: Any, tensor: bool):
-    terms = []
-    for consumer, w in users:
-        up = None if consumer is root else adjoint.get(id(consumer))
-        value = None if tensor else (w if up is None else up * w)
-        terms.append(Term(names[id(consumer)], up, w, value))
-    shape = tuple(node.data.shape) if tensor and is_tensor(node) else None
-    grad = None if tensor else adjoint[id(node)]
-    return NodeSum(names[id(node)], node.op, shape, grad, node.grad, tuple(terms))
-
-
-def _jacobian_note(kept: list[Any], edges: dict, names: dict, n_paths: int) -> str:
+def _jacobian_note(rule: ChainRule) -> str:
     """Why a Tensor graph gets no path sum: the factors would be Jacobian matrices."""
-    biggest, which = (0, 0), ""
-    by_id = {id(n): n for n in kept}
-    for node in kept:
-        for p in edges[id(node)]:
-            sizes = (int(getattr(node.data, "size", 1)), int(getattr(by_id[p].data, "size", 1)))
-            if sizes[0] * sizes[1] > biggest[0] * biggest[1]:
-                biggest, which = sizes, f"d{names[id(node)]}/d{names[p]}"
-    rows, cols = biggest
+    rows, cols, which = largest_jacobian(rule)
+    n_paths = rule.n_paths
     return (
         f"For Tensors the {n_paths:,} path{'s are' if n_paths != 1 else ' is'} not written out: "
         "each factor would be a Jacobian matrix (output size × input size numbers"
@@ -539,196 +358,6 @@ def _disagreement(name: str, gradient: float, recorded: float) -> str:
         f"{name}.grad is {recorded:.10g}, not {gradient:.10g}: a leaf keeps adding across "
         "backward() calls (zero_grad() resets it), or backward ran from another root."
     )
-
-
-# ---------------------------------------------------------------------- names
-_WORDS = {
-    "+": "add",
-    "*": "mul",
-    "-": "sub",
-    "/": "div",
-    "@": "matmul",
-    "**": "pow",
-    "*-1": "neg",
-    "1/x": "recip",
-    "": "leaf",
-}
-_PREFIXES = (("**", "pow"), ("max", "max"), ("+", "add"), ("-", "sub"), ("*", "mul"), ("/", "div"))
-
-
-def _word(op: str) -> str:
-    """A readable name for a gate: "+" -> add, "*-1" -> neg, "**2" -> pow, "exp" -> exp."""
-    if op in _WORDS:
-        return _WORDS[op]
-    for prefix, word in _PREFIXES:
-        if op.startswith(prefix):
-            return word
-    return re.sub(r"\W+", "", op) or "gate"
-
-
-def _names(kept: list[Any], root: Any) -> dict[int, str]:
-    """Each kept node's name: its label (with #2, #3 when labels repeat), "f" for an unlabeled
-    root, else its gate's word with an index when the word repeats (add1, add2), counted from
-    the inputs towards the root."""
-    forward = kept[::-1]
-    labels = Counter(n.label for n in forward if n.label)
-    taken = set(labels)
-    names: dict[int, str] = {}
-    repeat: Counter[str] = Counter()
-    for n in forward:
-        if n.label:
-            repeat[n.label] += 1
-            names[id(n)] = n.label if labels[n.label] == 1 else f"{n.label}#{repeat[n.label]}"
-    if not root.label and "f" not in taken:
-        names[id(root)] = "f"
-    words = {id(n): _word(n.op) for n in forward if id(n) not in names}
-    many = Counter(words.values())
-    index: Counter[str] = Counter()
-    taken |= set(names.values())
-    for n in forward:
-        if id(n) in words:
-            word = words[id(n)]
-            index[word] += 1
-            name = f"{word}{index[word]}" if many[word] > 1 else word
-            while name in taken:
-                name += "'"
-            taken.add(name)
-            names[id(n)] = name
-    return names
-
-
-# ---------------------------------------------------------------------- writing
-def _text_equation(lhs: str, name: str, sides: list, fmt: Format) -> list[str]:
-    """ "lhs = side = side ...", each side a sum of terms, each term a product of atoms; on one
-    line if it fits, else one side per line aligned under the first "=", a long sum broken
-    before each "+". Sides equal to `name` or to the side before are left out."""
-    indent = "  "
-    texts: list[list[str]] = []
-    for side in sides:
-        terms = [_text_term(term, fmt) for term in side]
-        if terms != [name] and (not texts or terms != texts[-1]):
-            texts.append(terms)
-    one = indent + lhs + " = " + " = ".join(" + ".join(t) for t in texts)
-    if len(one) <= WIDTH or not texts:
-        return [one]
-    pad = indent + " " * len(lhs)
-    lines = []
-    for i, terms in enumerate(texts):
-        head = indent + lhs if i == 0 else pad
-        line = f"{head} = " + " + ".join(terms)
-        if len(line) <= WIDTH or len(terms) == 1:
-            lines.append(line)
-        else:
-            lines.append(f"{head} = {terms[0]}")
-            lines += [f"{pad} + {t}" for t in terms[1:]]
-    return lines
-
-
-def _text_term(term: list[tuple], fmt: Format) -> str:
-    if term[0][0] == "name":
-        return " · ".join(f"d{a[1]}/d{a[2]}" for a in term)
-    return " × ".join(fmt_number(a[1], fmt) if a[0] == "num" else a[1] for a in term)
-
-
-def _tex_block(rows: list[tuple[str, list]], fmt: Format) -> str:
-    """An aligned LaTeX block: for each row, lhs = side = side ...; a sum of more than two
-    terms (or a long one) gets a line per term."""
-    lines = []
-    for lhs, sides in rows:
-        texts: list[list[str]] = []
-        for side in sides:
-            terms = [_tex_term(term, fmt, i > 0) for i, term in enumerate(side)]
-            if terms != [lhs] and (not texts or terms != texts[-1]):
-                texts.append(terms)
-        if all(len(t) == 1 for t in texts) and sum(len(t[0]) for t in texts) < 160:
-            lines.append(rf"{lhs} &= " + " = ".join(t[0] for t in texts))
-            continue
-        first = True
-        for terms in texts:
-            head = lhs if first else ""
-            long = len(terms) > 2 or sum(map(len, terms)) > 120
-            if long:
-                lines.append(rf"{head} &= {terms[0]}")
-                lines += [rf"&\quad + {t}" for t in terms[1:]]
-            else:
-                lines.append(rf"{head} &= " + " + ".join(terms))
-            first = False
-    return "$$\n\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}\n$$"
-
-
-def _tex_term(term: list[tuple], fmt: Format, after_plus: bool) -> str:
-    if term[0][0] == "name":
-        return r"\,".join(_frac(_tex_name(a[1]), _tex_name(a[2])) for a in term)
-    out = []
-    for i, atom in enumerate(term):
-        s = fmt_number(atom[1], fmt) if atom[0] == "num" else _tex_text(atom[1])
-        if s.startswith("-") and (i > 0 or after_plus):
-            s = f"({s})"
-        out.append(s)
-    return r" \times ".join(out)
-
-
-def _frac(of: str, wrt: str) -> str:
-    return rf"\frac{{\partial {of}}}{{\partial {wrt}}}"
-
-
-def _tex_name(name: str) -> str:
-    """A name in LaTeX: out_o1 -> \\mathrm{out}_{o1}, w5 -> w_{5}, add1 -> \\mathrm{add}_{1}."""
-    primes = len(name) - len(name.rstrip("'"))
-    name = name.rstrip("'")
-    m = re.fullmatch(r"([A-Za-z]+)_([A-Za-z0-9]+)|([A-Za-z]+)(\d+)|([A-Za-z]+)", name)
-    if m is None:
-        tex = _tex_text(name)
-    elif m.group(5):
-        tex = _tex_word(m.group(5))
-    else:
-        base, sub = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-        tex = f"{_tex_word(base)}_{{{sub}}}"
-    return tex + "'" * primes
-
-
-def _tex_word(word: str) -> str:
-    return word if len(word) == 1 else rf"\mathrm{{{word}}}"
-
-
-def _tex_text(text: str) -> str:
-    """Any text inside LaTeX: specials escaped; a $ (which would end the formula in Markdown)
-    becomes a full-width ＄."""
-    escaped = re.sub(r"[\\{}&#^_%~$]", lambda m: _TEX_SPECIALS[m.group()], text)
-    return rf"\text{{{escaped}}}"
-
-
-_TEX_SPECIALS = {
-    "\\": r"\textbackslash{}",
-    "^": r"\textasciicircum{}",
-    "~": r"\textasciitilde{}",
-    "$": "＄",
-    **{c: "\\" + c for c in "{}&#_%"},
-}
-
-
-def _shape(shape: tuple[int, ...]) -> str:
-    return str(shape) if shape else "(scalar)"
-
-
-def _escape_md(text: str) -> str:
-    return re.sub(r"([*_`$\\])", r"\\\1", text)
-
-
-# ---------------------------------------------------------------------- numbers
-def _add(a: Any, b: Any) -> Any:
-    return None if a is None or b is None else a + b
-
-
-def _mul(a: Any, b: Any) -> Any:
-    return None if a is None or b is None else a * b
-
-
-def _same(a: Any, b: Any) -> bool:
-    try:
-        return math.isclose(float(a), float(b), rel_tol=1e-9)
-    except (TypeError, ValueError):
-        return False
 
 
 def _plain(x: Any) -> Any:

@@ -190,3 +190,36 @@ def test_backward_steps_of_a_bare_tensor_say_what_is_missing(torch):
     g = x * y
     g.backward(retain_graph=True)  # kept: the steps replay PyTorch's local gradients
     assert len(backward_steps(g)) == 2
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        lambda torch, x: torch.exp(x) * x,
+        lambda torch, x: torch.sigmoid(x) * x,
+        lambda torch, x: torch.tanh(x) + x,
+        lambda torch, x: (x * x) * x,
+    ],
+)
+def test_a_value_used_again_after_a_gate_traces_and_draws(torch, expression):
+    f = trace_torch(lambda x: expression(torch, x), 0.5)
+    x = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    (expected,) = torch.autograd.grad(expression(torch, x), x)
+    leaf = next(p for p in f.parents if not p.op)
+    assert leaf.grad == pytest.approx(expected.item(), rel=1e-15)
+    assert "->" in draw(f).source
+
+
+def test_a_bare_tensor_reusing_its_leaf_draws(torch):
+    A = torch.tensor([1.0, 2.0], requires_grad=True)
+    out = ((A.mean() - A) ** 2).sum()
+    out.backward()
+    assert "->" in draw(out).source
+
+
+def test_an_unlabelled_tensor_leaf_used_many_times_is_named_by_its_shape():
+    from gradtrace import Tensor
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    source = draw((x * x + x * x + x * x).sum()).source
+    assert "((2,) float64) #1: used more than 4 times" in source

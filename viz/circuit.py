@@ -126,6 +126,14 @@ def picture_order(order: list[Any]) -> list[Any]:
     return out
 
 
+def shared_name(node: Any) -> str:
+    """What names an unlabelled leaf drawn again at each use: its number, or a tensor's shape
+    and dtype, or that its value was not saved (a bare PyTorch tensor's graph)."""
+    if node.data is None:
+        return "value not saved"
+    return tensor_head(node) if is_tensor(node) else format(node.data, "g")
+
+
 class Picture:
     """Builds one Digraph; `draw` and the backward-step frames share it."""
 
@@ -156,7 +164,7 @@ class Picture:
         self.shared: dict[int, str] = {}  # nodes drawn again at each use: their names
         for node in self.order:
             if len(self.users[id(node)]) > MAX_SPLIT:
-                name = node.op or format(node.data, "g")
+                name = node.op or shared_name(node)
                 tag = node.label or f"({name}) #{len(self.shared) + 1}"
                 self.shared[id(node)] = tag
         # check_gates' findings by gate and input: drawn in the warning colour

@@ -157,19 +157,23 @@ class Modules:
 # ---------------------------------------------------------------------------- the walk
 def backward_graph(root: Any) -> list[tuple[Any, int]]:
     """Every (backward function, output number) the tensor `root` depends on, each after the
-    ones it depends on (so the root's comes last). Iterative: deep chains are fine."""
-    start = (root.grad_fn, root.output_nr)
-    order, seen = [], {start}
-    stack: list[tuple[tuple[Any, int], bool]] = [(start, False)]
+    ones it depends on (so the root's comes last). Iterative: deep chains are fine. A node is
+    marked when it is expanded, not when it is pushed: one pushed early as a later operand
+    (`torch.exp(x) * x`) must still come before every node that uses it."""
+    order: list[tuple[Any, int]] = []
+    expanded: set[tuple[Any, int]] = set()
+    stack: list[tuple[tuple[Any, int], bool]] = [((root.grad_fn, root.output_nr), False)]
     while stack:
         key, done = stack.pop()
         if done:
             order.append(key)
             continue
+        if key in expanded:  # reached again through another consumer: already placed
+            continue
+        expanded.add(key)
         stack.append((key, True))
         for parent in reversed(_parents(key[0])):
-            if parent not in seen:
-                seen.add(parent)
+            if parent not in expanded:
                 stack.append((parent, False))
     return order
 

@@ -11,6 +11,7 @@ Generator): the same seed always builds the same layer, and NumPy's global state
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ from gradtrace.tensor import as_tensor
 
 from . import functional as F
 from . import init as nn_init
-from .module import Module, ModuleList, check_count, parameter_dtype
+from .module import Module, ModuleList, check_count, child_name, parameter_dtype
 
 INITS = ("pytorch", "kaiming_uniform", "kaiming_normal", "xavier_uniform", "xavier_normal")
 
@@ -85,9 +86,16 @@ class Linear(Module):
 class Sequential(ModuleList):
     """Modules applied one after the other: a ModuleList (module.py's list base: indexable,
     iterable, `append`) with a forward. `model[1:]` is a Sequential too. Parameter names are
-    "0.weight", "0.bias", "2.weight", ... as in PyTorch."""
+    "0.weight", "0.bias", "2.weight", ... as in PyTorch; `Sequential(OrderedDict(fc1=...,
+    act=...))` names them ("fc1.weight"), as PyTorch does."""
 
-    def __init__(self, *modules: Module) -> None:
+    def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
+        if len(modules) == 1 and isinstance(modules[0], Mapping):
+            super().__init__()
+            for name, module in modules[0].items():
+                self._members[child_name(name, "Sequential")] = self._checked(module)
+                object.__setattr__(self, name, module)  # model.fc1, as in PyTorch
+            return
         super().__init__(modules)
 
     def forward(self, x: Any) -> Any:

@@ -276,6 +276,14 @@ class Module:
         return "\n".join(lines) + "\n)"
 
 
+def child_name(name: Any, who: str) -> str:
+    """A submodule's name as PyTorch accepts it: a non-empty str without a dot (the dot
+    separates the parts of a parameter's name)."""
+    if not isinstance(name, str) or not name or "." in name:
+        raise ValueError(f"{who}: a module name must be a non-empty str without '.', got {name!r}")
+    return name
+
+
 class _Registered(Module):
     """A list whose items are registered as members named "0", "1", ... (indexable)."""
 
@@ -293,9 +301,10 @@ class _Registered(Module):
         raise NotImplementedError
 
     def __getitem__(self, i: int) -> Any:
+        items = list(self._members.values())
         if isinstance(i, slice):
-            return list(self._members.values())[i]
-        return self._members[str(range(len(self))[i])]
+            return items[i]
+        return items[range(len(self))[i]]  # by position, whatever the members are named
 
     def __len__(self) -> int:
         return len(self._members)

@@ -28,6 +28,13 @@ from gradtrace import Value, no_grad, vsum
 from .module import Module, check_count, is_parameter, zero_grad
 
 
+def is_frozen(p: Any) -> bool:
+    """A frozen Tensor parameter (a leaf set to requires_grad=False, as in a model from
+    torch): accepted and never stepped, since no gradient reaches it, as in PyTorch."""
+    frozen = getattr(p, "requires_grad", None) is False and getattr(p, "op", None) == ""
+    return frozen and isinstance(getattr(p, "data", None), np.ndarray)
+
+
 # ---------------------------------------------------------------------- optimizers
 class Optimizer:
     """Holds the parameters and their per-parameter state; subclasses define `_delta`, the
@@ -41,7 +48,7 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}: params is empty (nothing to optimize)")
         first: dict[int, int] = {}
         for i, p in enumerate(self.params):
-            if not is_parameter(p):
+            if not (is_parameter(p) or is_frozen(p)):
                 raise TypeError(
                     f"{type(self).__name__}: params[{i}] is a {type(p).__name__}, not a Value "
                     "or a Tensor with requires_grad=True"

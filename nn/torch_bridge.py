@@ -7,7 +7,14 @@
 Both directions copy the weights (same values and dtype: float64 stays float64) and keep the
 training flag. State dicts need no converting of names either: gradtrace's are PyTorch's
 ("0.weight", "0.bias", "2.weight", ...), so `tnet.load_state_dict({k: torch.tensor(v) for k, v
-in net.state_dict().items()})` and `net.load_state_dict(tnet.state_dict())` both work.
+in net.state_dict().items()})` and `net.load_state_dict(tnet.state_dict())` both work, and
+named children keep their names (`Sequential(OrderedDict(fc1=...))` gives "fc1.weight").
+
+Nothing changes silently: a module used twice and a weight tied between modules stay shared,
+frozen parameters (requires_grad=False) stay frozen, each module keeps its own training flag,
+and a torch module with hooks, buffers or meta-device weights is refused naming its path.
+(PyTorch's state_dict lists a module used twice under each of its names; gradtrace's lists
+each parameter once, as `named_parameters()` does in both.)
 
 Each supported module is one row of `PAIRS` below: the gradtrace class, the torch class, and
 one small function for each direction. Anything else (a custom Module with its own forward, a
@@ -18,6 +25,7 @@ optional dependency: it is imported only when one of these functions runs.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +35,7 @@ from gradtrace import Tensor
 
 from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .layers import Dropout, Flatten, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh
-from .module import Module
+from .module import Module, ModuleList
 
 INSTALL_HINT = 'install it with: pip install "gradtrace[torch]" (torch==2.13.0, the CPU build)'
 
@@ -173,8 +181,18 @@ def _flatten_from(t: Any, where: str, _: Any) -> Flatten:
     return Flatten(t.start_dim)
 
 
+def _children(t: Any) -> list[tuple[str, Any]]:
+    """A container's (name, child) pairs, a module used twice listed twice (named_children
+    would drop the repeat, and the model would compute something else)."""
+    return [(name, child) for name, child in t._modules.items() if child is not None]
+
+
 def _sequential_from(t: Any, where: str, convert: Callable[[Any, str], Module]) -> Sequential:
-    return Sequential(*(convert(child, name) for name, child in t.named_children()))
+    return Sequential(OrderedDict((name, convert(child, name)) for name, child in _children(t)))
+
+
+def _sequential_to(m: Sequential, torch: Any, convert: Callable[[Any, str], Any]) -> Any:
+    return torch.nn.Sequential(OrderedDict((k, convert(c, k)) for k, c in m._modules.items()))
 
 
 @dataclass(frozen=True)
@@ -203,13 +221,14 @@ PAIRS = (
         Dropout, "Dropout", lambda m, torch, _: torch.nn.Dropout(m.p), lambda t, w, _: Dropout(t.p)
     ),
     Pair(Flatten, "Flatten", lambda m, torch, _: torch.nn.Flatten(m.start_dim), _flatten_from),
+    Pair(Sequential, "Sequential", _sequential_to, _sequential_from),
     Pair(
-        Sequential,
-        "Sequential",
-        lambda m, torch, convert: torch.nn.Sequential(
-            *(convert(child, name) for name, child in m._modules.items())
+        ModuleList,
+        "ModuleList",
+        lambda m, torch, convert: torch.nn.ModuleList(
+            [convert(c, k) for k, c in m._modules.items()]
         ),
-        _sequential_from,
+        lambda t, w, convert: ModuleList([convert(c, k) for k, c in _children(t)]),
     ),
     Pair(Conv2d, "Conv2d", _conv_to, _conv_from),
     Pair(
@@ -231,38 +250,125 @@ SUPPORTED = ", ".join(p.theirs for p in PAIRS)
 # ---------------------------------------------------------------------------- the API
 def to_torch(module: Module, name: str = "model") -> Any:
     """The equivalent `torch.nn` module of a gradtrace `module`, with a copy of its weights
-    (same dtype) and its training flag. `name` is how errors name the root of the model."""
+    (same dtype), its training flag, its frozen parameters (requires_grad=False) and its
+    sharing: a module used twice, or a parameter tied between modules, is shared in torch
+    too. `name` is how errors name the root of the model."""
     torch = import_torch("Module.to_torch()")
     rows = {p.ours: p for p in PAIRS}
-    return _convert(module, name, rows, "torch", lambda p, m, where, c: p.to_torch(m, torch, c))
+    out = _convert(module, name, rows, "torch", lambda p, m, where, c: p.to_torch(m, torch, c))
+    theirs = dict(out.named_parameters(remove_duplicate=False))
+    ours = list(module._walk_parameters(""))
+    _same_names(name, [k for k, _ in ours], list(theirs), "torch")
+    first: dict[int, str] = {}
+    for path, p in ours:
+        shared = first.setdefault(id(p), path)
+        if shared != path and theirs[path] is not theirs[shared]:  # tied between two modules
+            owner, _, attr = path.rpartition(".")
+            setattr(out.get_submodule(owner), attr, theirs[shared])
+        theirs[shared].requires_grad_(bool(p.requires_grad))
+    return out
 
 
 def from_torch(module: Any, name: str = "model") -> Module:
     """The equivalent gradtrace module of a `torch.nn` module, with a copy of its weights
-    (same dtype) and its training flag. Frozen torch parameters (requires_grad=False) become
-    ordinary trainable gradtrace parameters. `name` is how errors name the root."""
+    (same dtype), its training flag, its child names, its frozen parameters (requires_grad=
+    False stays so) and its sharing (a module used twice, a parameter tied between modules).
+    A module with hooks, buffers or weights on the meta device is refused, naming its path
+    (`name` names the root): a converted model never computes something else silently."""
     torch = import_torch("gradtrace.nn.from_torch()")
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"from_torch: expected a torch.nn.Module, got {type(module).__name__}")
     rows = {getattr(torch.nn, p.theirs): p for p in PAIRS}
-    return _convert(
-        module, name, rows, "gradtrace", lambda p, t, where, c: p.from_torch(t, where, c)
-    )
+
+    def build(pair: Pair, t: Any, where: str, convert: Callable) -> Module:
+        _refuse_hidden(t, where)
+        return pair.from_torch(t, where, convert)
+
+    out = _convert(module, name, rows, "gradtrace", build)
+    theirs = list(module.named_parameters(remove_duplicate=False))
+    ours = dict(out._walk_parameters(""))
+    _same_names(name, [k for k, _ in theirs], list(ours), "gradtrace")
+    first: dict[int, str] = {}
+    for path, t in theirs:
+        shared = first.setdefault(id(t), path)
+        if ours[path] is not ours[shared]:  # tied between two modules: one gradtrace Tensor
+            owner, _, attr = path.rpartition(".")
+            _replace(_submodule(out, owner), attr, ours[shared])
+    for _, t in theirs:  # frozen stays frozen (after tying: a frozen Tensor is not assigned)
+        ours[first[id(t)]].requires_grad = bool(t.requires_grad)
+    return out
+
+
+def _refuse_hidden(t: Any, where: str) -> None:
+    """Refuse a torch module whose forward is not what its class says (hooks), that holds
+    state gradtrace would drop (buffers) or that has no data to copy (the meta device)."""
+    kind = type(t).__name__
+    hooks = [
+        h
+        for h in ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
+        if getattr(t, h, None)
+    ]
+    if hooks:
+        raise UnsupportedModuleError(
+            f"{where} ({kind}) has {', '.join(h.strip('_').replace('_', ' ') for h in hooks)}: "
+            "they change what it computes and gradtrace cannot run them; remove them first"
+        )
+    buffers = [k for k, b in t._buffers.items() if b is not None]
+    if buffers:
+        raise UnsupportedModuleError(
+            f"{where} ({kind}) has buffers ({', '.join(buffers)}) gradtrace has no place for"
+        )
+    meta = [k for k, p in t._parameters.items() if p is not None and p.is_meta]
+    if meta:
+        raise UnsupportedModuleError(
+            f"{where} ({kind}) has parameters on the meta device ({', '.join(meta)}): they hold "
+            "no values to copy; give them values first, e.g. module.to_empty(device='cpu') and "
+            "an initialisation"
+        )
+
+
+def _same_names(root: str, source: list[str], made: list[str], side: str) -> None:
+    """Refuse a conversion that would drop or invent a parameter (e.g. an extra Parameter
+    set on a torch Linear), naming it by its path."""
+    dropped = [k for k in source if k not in set(made)]
+    if dropped:
+        where = ", ".join(f"{root}.{k}" for k in dropped)
+        raise UnsupportedModuleError(f"{where}: a parameter with no place in the {side} model")
+    extra = [k for k in made if k not in set(source)]
+    if extra:
+        raise UnsupportedModuleError(f"{root}: the {side} model has extra parameters {extra}")
+
+
+def _submodule(module: Module, path: str) -> Module:
+    for key in path.split(".") if path else ():
+        module = module._modules[key]
+    return module
+
+
+def _replace(owner: Module, attr: str, value: Any) -> None:
+    """Put `value` in place of a registered parameter, keeping the registration order."""
+    owner._members[attr] = value
+    object.__setattr__(owner, attr, value)
 
 
 def _convert(module: Any, where: str, rows: dict[type, Pair], side: str, build: Callable) -> Any:
     """Convert `module` (at path `where`) and, through `build`'s convert argument, its
-    children; the exact class is looked up, since a subclass may have its own forward."""
-    pair = rows.get(type(module))
-    if pair is None:
-        raise UnsupportedModuleError(
-            f"{where} ({type(module).__name__}) has no {side} equivalent; the modules that "
-            f"convert are {SUPPORTED}"
-        )
+    children; the exact class is looked up, since a subclass may have its own forward. A
+    module met again (used twice) converts to the same module again, so the sharing stays."""
+    done: dict[int, Any] = {}
 
-    def convert(child: Any, key: str) -> Any:
-        return _convert(child, f"{where}.{key}", rows, side, build)
+    def walk(m: Any, at: str) -> Any:
+        if id(m) in done:
+            return done[id(m)]
+        pair = rows.get(type(m))
+        if pair is None:
+            raise UnsupportedModuleError(
+                f"{at} ({type(m).__name__}) has no {side} equivalent; the modules that "
+                f"convert are {SUPPORTED}"
+            )
+        out = build(pair, m, at, lambda child, key: walk(child, f"{at}.{key}"))
+        out.training = bool(m.training)  # this module's own flag: a child may differ
+        done[id(m)] = out
+        return out
 
-    out = build(pair, module, where, convert)
-    out.train(module.training)
-    return out
+    return walk(module, where)

@@ -223,3 +223,11 @@ def test_an_unlabelled_tensor_leaf_used_many_times_is_named_by_its_shape():
     x = Tensor([1.0, 2.0], requires_grad=True)
     source = draw((x * x + x * x + x * x).sum()).source
     assert "((2,) float64) #1: used more than 4 times" in source
+
+
+def test_a_traced_graph_displays_inline_in_jupyter(torch):
+    from IPython.core.formatters import SVGFormatter
+
+    f = trace_torch(lambda x, y, z: (x + y) * z, -2.0, 5.0, -4.0)
+    svg = SVGFormatter()(f)  # what Jupyter calls to show the cell's result
+    assert svg is not None and "<svg" in svg and ">&#45;12</text>" in svg  # -12, as dot writes it

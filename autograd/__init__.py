@@ -9,6 +9,7 @@ from typing import Any
 
 from . import value as _value
 from .anomaly import AnomalyError, detect_anomaly
+from .check_engine import EngineReport, assert_engine, check_engine
 from .check_gates import GateReport, check_gates
 from .conv_gates import avg_pool2d, conv2d, max_pool2d
 from .custom_gates import gate
@@ -33,11 +34,14 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Any:
 
 __all__ = [
     "AnomalyError",
+    "EngineReport",
     "GateReport",
     "GradcheckError",
     "Tensor",
     "Value",
+    "assert_engine",
     "avg_pool2d",
+    "check_engine",
     "check_gates",
     "concatenate",
     "conv2d",

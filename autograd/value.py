@@ -222,6 +222,17 @@ class Value:
         for node in topological_order(self):
             node.grad = 0.0
 
+    # ------------------------------------------------------------------ micrograd's names
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's name for the inputs, as its set (`parents` keeps operand order)."""
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's name for the gate's name (`op`)."""
+        return self.op
+
     # ------------------------------------------------------------------ conveniences
     def __float__(self) -> float:
         return self.data

@@ -7,6 +7,7 @@
     explain_layers(loss, m) the five backprop equations on a Sequential, every δ checked
     network(root, model=m)  the big-graph view: boxes per module, arrows coloured by gradient
     to_html(root, path)     one self-contained page stepping through forward and backward
+    adapt(node, ...)        a learner's micrograd-style node, drawn like gradtrace's own
     explore(root)           the same explorer inline in Jupyter
     viz.plots               training plots with matplotlib
 
@@ -14,7 +15,8 @@ viz reads the public node interface only; autograd never imports viz. Importing 
 IPython/Jupyter registers display formatters so a Value or Tensor shows as its graph
 (`%load_ext gradtrace.viz` does the same)."""
 
-from . import jupyter
+from . import engine_report, jupyter
+from .adapt import adapt
 from .circuit import draw, render
 from .dot import GraphvizNotFoundError, GraphvizTimeoutError
 from .explain import Explanation, explain
@@ -32,6 +34,7 @@ __all__ = [
     "LayerExplanation",
     "GraphvizNotFoundError",
     "GraphvizTimeoutError",
+    "adapt",
     "as_root",
     "backward_steps",
     "draw",
@@ -50,3 +53,4 @@ def load_ipython_extension(ip):  # `%load_ext gradtrace.viz`
 
 
 jupyter.register()
+engine_report.install()  # report.draw() for gradtrace.check_engine (autograd never imports viz)

@@ -122,12 +122,13 @@ def find(order: list[Any], wrt: Any) -> Any:
         labels = sorted({n.label for n in order if n.label})
         known = ", ".join(labels) if labels else "none"
         raise ValueError(f"wrt={wrt!r}: no node of this graph has that label (labels: {known})")
-    if not any(n is wrt for n in order):
+    found = [n for n in order if n is wrt or getattr(n, "source", None) is wrt]  # adapt's nodes
+    if not found:
         raise ValueError(
             f"wrt={wrt!r} is not in the graph of root: the root does not depend on it, so its "
             "gradient is 0 and no path leads to it"
         )
-    return wrt
+    return found[0]
 
 
 def wire_factors(order: list[Any], target: Any, tensor: bool) -> dict[int, dict[int, Any]]:

@@ -215,7 +215,10 @@ class Picture:
         f = self.wrong.get((id(gate), k))
         if f is None:
             return []
-        return [cell(f"backward {self.num(f.analytic)} ≠ numeric {self.num(f.numeric)}", WARN, 10)]
+        words = getattr(f, "words", ("backward", "≠ numeric"))  # check_engine: yours, right
+        return [
+            cell(f"{words[0]} {self.num(f.analytic)} {words[1]} {self.num(f.numeric)}", WARN, 10)
+        ]
 
     # -------------------------------------------------------------------------- building
     def new_digraph(self) -> graphviz.Digraph:
@@ -372,7 +375,12 @@ def draw(
     switches. `check` is a `gradtrace.check_gates` report (or True to run it): a gate it
     found wrong is drawn in a warning colour, with backward's and the numeric value under
     each wrong input wire. `size` is the largest picture in inches, a width or (width,
-    height): a bigger one is scaled down to fit (a notebook's column is about 8 inches wide)."""
+    height): a bigger one is scaled down to fit (a notebook's column is about 8 inches wide).
+    A `gradtrace.check_engine` report draws the learner's graph of its first failing probe
+    (`report.draw()`)."""
+    if isinstance(root, gradtrace.EngineReport):
+        titled = {"title": title} if title is not None else {}
+        return root.draw(fmt=fmt, rankdir=rankdir, show_local=show_local, size=size, **titled)
     root = as_root(root)
     fit = size_attr(size)
     order = nodes(root)

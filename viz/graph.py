@@ -21,12 +21,15 @@ from typing import Any
 
 import gradtrace
 
+from .adapt import adapt, is_micrograd_style
+
 NOT_COMPUTED = "gradients not computed yet: call backward() first"
 
 
 def as_root(obj: Any) -> Any:
     """The one door into viz: turn what a user hands to draw/render/backward_steps/network
-    (a Value, a Tensor, a node traced from PyTorch) into a graph node, or say why not."""
+    (a Value, a Tensor, a node traced from PyTorch, a learner's micrograd-style node) into a
+    graph node, or say why not."""
     if type(obj).__module__.split(".")[0] == "torch":
         try:
             from . import torch_trace
@@ -40,8 +43,11 @@ def as_root(obj: Any) -> Any:
         return torch_trace.as_graph(obj)
     if all(hasattr(obj, a) for a in ("data", "grad", "op", "parents")):
         return obj
+    if is_micrograd_style(obj):  # a learner's own engine: data, grad, _prev, _op
+        return adapt(obj)
     raise TypeError(
-        f"expected a graph node (a gradtrace Value or Tensor, or a PyTorch tensor), got "
+        f"expected a graph node (a gradtrace Value or Tensor, a PyTorch tensor, or a "
+        f"micrograd-style node with data, grad, _prev and _op: see viz.adapt), got "
         f"{type(obj).__name__}: {obj!r:.60}"
     )
 

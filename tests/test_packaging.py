@@ -62,6 +62,8 @@ def test_wheel_holds_gradtrace_and_its_dist_info_only(wheel):
     assert others.pop().endswith(".dist-info"), tops
     for module in (
         "gradtrace/__init__.py",
+        "gradtrace/micrograd/__init__.py",
+        "gradtrace/micrograd/nn.py",
         "gradtrace/nn/__init__.py",
         "gradtrace/viz/__init__.py",
         "gradtrace/cli/__init__.py",

@@ -226,9 +226,10 @@ def test_play_steps_on_by_itself_and_pause_stops_it(browser, page):
 
 
 def _node_group(driver, dot_name):
-    """The visible SVG group of the node Graphviz names `dot_name` (n3, w3, ...)."""
+    """The visible SVG group of the node Graphviz names `dot_name` (n3, w3, ...): the page
+    keeps that name as data-name (its <title> says the node in words)."""
     for g in driver.find_elements("css selector", ".gt-frame:not([hidden]) g.node"):
-        if g.find_element("css selector", "title").get_attribute("textContent") == dot_name:
+        if g.get_attribute("data-name") == dot_name:
             return g
     raise AssertionError(f"no node {dot_name} in the visible frame")
 

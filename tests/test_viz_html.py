@@ -44,7 +44,8 @@ def xyz_page(tmp_path_factory):
 def test_page_is_one_file_with_every_frame_inline_and_nothing_to_fetch(xyz_page):
     steps = backward_steps(_xyz())
     assert xyz_page.startswith("<!DOCTYPE html>")
-    assert xyz_page.count("<svg") == len(steps)  # forward steps reuse frame 0
+    assert len(steps) == 3
+    assert xyz_page.count("<svg") == 1  # laid out once: each step's state is data
     assert "http://" not in xyz_page and "https://" not in xyz_page
     assert not re.search(r"""\b(src|href)\s*=|@import|url\(""", xyz_page)
     assert "<!DOCTYPE svg" not in xyz_page and "<?xml" not in xyz_page
@@ -90,7 +91,7 @@ def test_forward_steps_follow_the_engines_topological_order():
 
 def test_every_svg_node_maps_to_a_graph_node(xyz_page):
     data = _data(xyz_page)
-    titles = re.findall(r'<g id="[^"]*" class="node">\s*<title>([^<]+)</title>', xyz_page)
+    titles = re.findall(r'<g id="[^"]*" class="node" data-name="([^"]+)"', xyz_page)
     assert titles
     unmapped = {t for t in titles if t not in data["names"]}
     assert unmapped == {"out"}  # the end of the root's arrow; the frames' captions are removed
@@ -105,7 +106,7 @@ def test_a_value_used_many_times_maps_every_copy_of_its_name():
     f = vsum([x * k for k in range(1, 7)])  # x drawn again at each of its 6 uses
     page = explore(f).body
     data = _data(page)
-    titles = re.findall(r'<g id="[^"]*" class="node">\s*<title>([^<]+)</title>', page)
+    titles = re.findall(r'<g id="[^"]*" class="node" data-name="([^"]+)"', page)
     copies = {t for t in titles if t.startswith("r")}  # the same in every frame
     assert len(copies) == 6
     assert {data["nodes"][data["names"][t]]["name"] for t in copies} == {"x"}
@@ -237,10 +238,38 @@ def test_big_graph_shows_the_network_view_with_a_note():
     assert len(page.page()) < 2_000_000
 
 
+def _chain(n):
+    """A chain of `n` nodes: x, then alternately *0.9 and tanh."""
+    v = Value(0.5, "x")
+    for i in range(n - 1):
+        v = v * 0.9 if i % 2 == 0 else v.tanh()
+    v.backward()
+    return v
+
+
 def test_page_size_is_capped_with_a_message():
-    data = _data(explore(_xyz(), max_bytes=10_000).body)
+    root = _chain(60)
+    full = len(explore(root).page().encode())
+    limit = full - 1000
+    page = explore(root, max_bytes=limit)
+    data = _data(page.body)
     assert data["steps"][0]["phase"] == "network"
-    assert "more than max_bytes=10,000" in data["note"]
+    assert f"more than max_bytes={limit:,}" in data["note"]
+    assert len(page.page().encode()) <= limit
+
+
+def test_max_bytes_is_a_hard_limit():
+    # Even the network view of (x+y)z is bigger than 10 kB: refused, never written bigger.
+    with pytest.raises(ValueError, match="more than max_bytes=10,000"):
+        explore(_xyz(), max_bytes=10_000)
+
+
+def test_a_page_of_100_nodes_stays_under_a_megabyte():
+    # The graph is laid out once and each step's state is data: one picture, not one per step
+    # (the page of one SVG per frame was 11.6 MB for this chain).
+    page = explore(_chain(100)).page()
+    assert page.count("<svg") == 1
+    assert len(page.encode()) < 1_000_000
 
 
 def test_tensor_graph_is_refused_with_a_pointer_to_render():

@@ -1,12 +1,15 @@
 """`to_html` and `explore`: the forward and backward pass of a graph as one web page.
 
-The page is one self-contained HTML file a teacher can send: every frame's SVG inline, the
-small hand-written script and style sheet of `viz/page/` inline, and nothing fetched from a
-network (no CDN, no web font, no external reference left in Graphviz's SVG). It opens from
-`file://` with no server. It steps through the forward pass (each gate computing its value, in
+The page is one self-contained HTML file a teacher can send: the graph laid out once as one
+inline SVG, each step's state as data (`viz/page_state.py`: which gradient and product texts a
+step shows), the small hand-written script and style sheet of `viz/page/` inline, and nothing
+fetched from a network (no CDN, no web font, no external reference left in Graphviz's SVG). It
+opens from `file://` with no server, and passes axe-core's accessibility checks (WCAG 2.1 AA):
+every node is a keyboard button described in words, each step is announced, and the values
+and gradients are also a table. It steps through the forward pass (each gate computing its value, in
 the engine's topological order) and then the backward pass (the frames of `backward_steps`:
 each gate handing local x upstream to its inputs). Clicking or hovering a node shows its
-value, gradient and local gradients.
+value, gradient and local gradients (Enter on a focused node, Escape closes it).
 
 `#step=K` in the address opens step K, and the page keeps the fragment up to date; the root
 element carries the current step as `data-step` and the number of steps as `data-steps`.
@@ -20,7 +23,6 @@ import itertools
 import json
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,11 +34,12 @@ from .dot import to_bytes, write_file
 from .explain import explain
 from .graph import as_root, is_tensor, nodes
 from .network import network
+from .page_state import layout
 from .steps import BackwardSteps
-from .style import GREEN, RED, Format, equation, fmt_number
+from .style import BLUE, GREEN, RED, Format, equation, fmt_number
 
 PAGE = Path(__file__).with_name("page")  # explorer.js and explorer.css
-MAX_BYTES = 25_000_000  # a page bigger than this steps through the network view instead
+MAX_BYTES = 25_000_000  # a page bigger than this shows the network view instead
 PANEL_FMT = ".6g"  # numbers in the node panel: more digits than the pictures
 PANEL_PATHS = 16  # the chain-rule panel writes out at most this many paths
 _ids = itertools.count(1)
@@ -66,7 +69,8 @@ class Explorer:
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{html.escape(self.title)}</title>\n"
             f"<style>\n{_asset('explorer.css')}</style>\n</head>\n"
-            f'<body class="gt-page">\n{body}\n<script>\n{_asset("explorer.js")}</script>\n'
+            f'<body class="gt-page">\n<main>\n{body}\n</main>\n'
+            f"<script>\n{_asset('explorer.js')}</script>\n"
             "</body>\n</html>\n"
         )
 
@@ -105,20 +109,27 @@ def explore(
             f"{len(order)} nodes: too many to step through gate by gate (max_nodes={max_nodes});"
             " this page shows the network view"
         )
-        return _network_explorer(root, model, title, note)
+        return _network_explorer(root, model, title, note, max_bytes)
     steps = BackwardSteps(root, fmt=fmt, rankdir=rankdir)
-    first = _frame(steps, 0)
-    estimate = len(first) * len(steps)
-    if max_bytes is not None and estimate > max_bytes:
-        note = (
-            f"{len(steps)} backward frames of about {len(first) // 1000} kB each would make a "
-            f"page of about {estimate / 1e6:.0f} MB (more than max_bytes={max_bytes:,}): this "
-            "page shows the network view; explore(..., max_bytes=None) steps through every gate"
-        )
-        return _network_explorer(root, model, title, note)
-    frames = [first] + _frames(steps, range(1, len(steps)))
     data = _graph_data(root, order, steps, title)
-    return Explorer(_body(frames, data), title, len(data["steps"]))
+    picture = layout(steps)
+    data["slots"] = picture.slots
+    svg = _accessible_svg(_clean_svg(picture.svg), data)
+    explorer = Explorer(_body([svg], data), title, len(data["steps"]))
+    size = _page_size(explorer)
+    if max_bytes is not None and size > max_bytes:
+        note = (
+            f"{len(order)} nodes make a page of {size:,} bytes, more than max_bytes="
+            f"{max_bytes:,}: this page shows the network view; explore(..., max_bytes=None) "
+            "steps through every gate"
+        )
+        return _network_explorer(root, model, title, note, max_bytes)
+    return explorer
+
+
+def _page_size(explorer: Explorer) -> int:
+    """Bytes of the written page (what `max_bytes` limits)."""
+    return len(explorer.page().encode("utf-8"))
 
 
 def to_html(root: Any, path: str | Path, **options: Any) -> Path:
@@ -131,21 +142,6 @@ def to_html(root: Any, path: str | Path, **options: Any) -> Path:
 
 
 # ---------------------------------------------------------------------------- the data
-def _frame(steps: BackwardSteps, i: int) -> str:
-    """Backward frame `i` as SVG text ready to inline."""
-    return _without_caption(_clean_svg(to_bytes(steps.digraph(i), "svg").decode()))
-
-
-def _frames(steps: BackwardSteps, which: range) -> list[str]:
-    """Many frames: the pictures are built here, their `dot` layouts run side by side (one
-    process each, as many at once as there are CPUs): 49 frames of an 87-node graph took
-    13.7 s one after the other on the shared 2-core machine."""
-    graphs = [steps.digraph(i) for i in which]
-    with ThreadPoolExecutor(max_workers=max(1, min(8, os.cpu_count() or 1))) as pool:
-        svgs = pool.map(lambda g: to_bytes(g, "svg").decode(), graphs)
-        return [_without_caption(_clean_svg(svg)) for svg in svgs]
-
-
 def _name(node: Any, root: Any) -> str:
     """How captions and the panel name a node: its label, "f" for the root, "(op)" for a gate."""
     if node.label:
@@ -213,6 +209,7 @@ def _graph_data(root: Any, order: list[Any], steps: BackwardSteps, title: str) -
         "note": "",
         "gradColor": RED.lower(),
         "valueColor": GREEN.lower(),
+        "productColor": BLUE.lower(),
     }
 
 
@@ -259,6 +256,9 @@ def _nodes(
                 "first": first.get(id(n)),
                 "done": done.get(id(n)),
                 "chain": _chain_rule(root, n, sums.get(name(n))),
+                # the keyboard's stop for this node in the picture, and what it computes
+                "target": f"n{i}" if n.parents or n.label else f"w{i}",
+                "says": _computes(n, steps.fmt, name) if n.parents else "",
             }
         )
     return nodes, names
@@ -327,7 +327,7 @@ def _backward_steps(order: list[Any], steps: BackwardSteps, name: Any) -> list[d
         out.append(
             {
                 "phase": "backward",
-                "frame": s.index,
+                "frame": 0,  # one picture; the step's state is data (viz/page_state.py)
                 "at": s.index,
                 "node": None if s.gate is None else index[id(s.gate)],
                 "caption": caption,
@@ -336,8 +336,11 @@ def _backward_steps(order: list[Any], steps: BackwardSteps, name: Any) -> list[d
     return out
 
 
-def _network_explorer(root: Any, model: Any, title: str, note: str) -> Explorer:
-    """One frame, the network view, for graphs too big to step through gate by gate."""
+def _network_explorer(
+    root: Any, model: Any, title: str, note: str, max_bytes: int | None
+) -> Explorer:
+    """One frame, the network view, for graphs too big to step through gate by gate (a page
+    of more than `max_bytes` even so is refused: the limit is hard)."""
     svg = _clean_svg(to_bytes(network(root, model=model), "svg").decode())
     data = {
         "title": title,
@@ -348,8 +351,109 @@ def _network_explorer(root: Any, model: Any, title: str, note: str) -> Explorer:
         "note": note,
         "gradColor": RED.lower(),
         "valueColor": GREEN.lower(),
+        "productColor": BLUE.lower(),
     }
-    return Explorer(_body([svg], data), title, 1)
+    explorer = Explorer(_body([_accessible_svg(svg, data)], data), title, 1)
+    if max_bytes is not None and _page_size(explorer) > max_bytes:
+        raise ValueError(
+            f"explore: even the network view of this graph makes a page of "
+            f"{_page_size(explorer):,} bytes, more than max_bytes={max_bytes:,}"
+        )
+    return explorer
+
+
+# ---------------------------------------------------------------------------- accessibility
+def describe(node: dict, grad: str | None, nodes: list[dict]) -> str:
+    """A node in words, as its title in the picture says it (the page's script says the same
+    at each step): "add = x + y = -2 + 5 = 3, gradient -4, local gradients 1 (x), 1 (y)"."""
+    said = f"{node['name']} = {node['says'] or node['value']}"
+    if not node["op"]:
+        said += ", an input"
+    said += f", gradient {grad}" if grad else ", no gradient yet"
+    ins = node["inputs"]
+    if len(ins) == 1:
+        said += f", local gradient {ins[0]['local']}"
+    elif ins:
+        said += ", local gradients " + ", ".join(
+            f"{i['local']} ({nodes[i['node']]['name']})" for i in ins
+        )
+    return said
+
+
+_GROUP = re.compile(r'<g id="([^"]*)" class="(node|edge|graph)">\s*<title>([^<]*)</title>\n?')
+
+
+def _accessible_svg(svg: str, data: dict) -> str:
+    """The picture for assistive technology: each node's keyboard stop (its gate, or its name,
+    or its wire) a button whose <title> says the node in words; every other group (wires,
+    arrows) hidden from screen readers, its Graphviz name kept as `data-name`."""
+    names, nodes = data["names"], data["nodes"]
+    targets = {n["target"]: i for i, n in enumerate(nodes)}
+    slots = data.get("slots", {})
+
+    def group(m: re.Match) -> str:
+        gid, kind, title = m.group(1), m.group(2), html.unescape(m.group(3))
+        if kind == "graph":
+            return f'<g id="{gid}" class="graph">'
+        name = title.split("->")[0].split(":")[0] if kind == "edge" else title
+        i = names.get(name)
+        attrs = f' data-name="{html.escape(title)}"'
+        if i is not None:
+            attrs += f' data-node="{i}"'
+        if kind == "node" and title in targets:
+            n = nodes[targets[title]]
+            changes = slots.get(f"w{targets[title]}", {}).get("g")
+            said = describe(n, changes[-1][1] if changes else None, nodes)
+            return (
+                f'<g id="{gid}" class="node"{attrs} tabindex="0" role="button">'
+                f"<title>{html.escape(said)}</title>\n"
+            )
+        return f'<g id="{gid}" class="{kind}"{attrs} aria-hidden="true">\n'
+
+    if not nodes:  # the network view: one picture, its note says what it shows
+        return svg.replace("<svg", '<svg role="img" aria-label="the network view"', 1)
+    svg = _GROUP.sub(group, svg)
+    label = f"the graph, {len(nodes)} nodes: Tab moves from node to node, Enter opens one"
+    return svg.replace("<svg", f'<svg role="group" aria-label="{label}"', 1)
+
+
+def _table(data: dict) -> str:
+    """Every node's value and final gradient as an HTML table (in a disclosure)."""
+    if not data["nodes"]:
+        return ""
+    root = data["nodes"][data["root"]]["name"]
+    rows = []
+    for n in data["nodes"]:
+        what = f"the {n['op']} gate" if n["op"] else "an input"
+        done = "" if n["done"] is None else str(n["done"])
+        cells = [what, n["value"], n["grad"], str(n["forward"]), done]
+        rows.append(
+            f'<tr><th scope="row">{html.escape(n["name"])}</th>'
+            + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
+            + "</tr>"
+        )
+    head = "".join(
+        f'<th scope="col">{html.escape(h)}</th>'
+        for h in (
+            "node",
+            "what",
+            "value",
+            f"gradient ∂{root}/∂node",
+            "forward step",
+            "gradient complete at backward step",
+        )
+    )
+    return (
+        '<details class="gt-table"><summary>Values and gradients as a table</summary>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></details>"
+    )
+
+
+LEGEND = (
+    "On each wire, the value is written above it (green) and the gradient below it (red); "
+    "under the wires into the gate at work, local × upstream = downstream (blue). The gate at "
+    "work is filled yellow and outlined thick."
+)
 
 
 # ---------------------------------------------------------------------------- the markup
@@ -367,28 +471,36 @@ def _body(frames: list[str], data: dict) -> str:
         for j, svg in enumerate(frames)
     )
     first_caption = html.escape(data["steps"][0]["caption"])
+    legend = f'<p class="gt-legend">{html.escape(LEGEND)}</p>' if data["nodes"] else ""
     return f"""<div class="gradtrace-explorer" id="{scope}" data-step="0" \
-data-steps="{last + 1}" data-fragment="0" tabindex="0">
+data-steps="{last + 1}" data-fragment="0" tabindex="0" role="region" \
+aria-label="{html.escape(data["title"])}">
 <div class="gt-head"><h1 class="gt-title">{html.escape(data["title"])}</h1>
-<p class="gt-caption" aria-live="polite">{first_caption}</p></div>
-<div class="gt-controls">
-<button type="button" class="gt-first" title="first step (Home)">|&#x25C0;</button>
-<button type="button" class="gt-prev" title="previous step (Left)">&#x25C0;</button>
+<p class="gt-caption" aria-live="polite">{first_caption}</p>{legend}</div>
+<div class="gt-controls" role="group" aria-label="steps">
+<button type="button" class="gt-first" title="first step (Home)" aria-label="first step">\
+|&#x25C0;</button>
+<button type="button" class="gt-prev" title="previous step (Left)" aria-label="previous step">\
+&#x25C0;</button>
 <button type="button" class="gt-play" title="play / pause (Space)">play</button>
-<button type="button" class="gt-next" title="next step (Right)">&#x25B6;</button>
-<button type="button" class="gt-last" title="last step (End)">&#x25B6;|</button>
+<button type="button" class="gt-next" title="next step (Right)" aria-label="next step">\
+&#x25B6;</button>
+<button type="button" class="gt-last" title="last step (End)" aria-label="last step">\
+&#x25B6;|</button>
 <input type="range" class="gt-slider" min="0" max="{last}" value="0" step="1" \
 aria-label="step">
 <span class="gt-counter">step 0 of {last}</span>
 <button type="button" class="gt-zoom" title="actual size (scroll to move)">1:1</button>
 </div>
-<noscript><p class="gt-note">This page steps through the frames with a small script; with \
-scripts off it shows the first frame only.</p></noscript>
+<noscript><p class="gt-note">This page steps through the graph with a small script; with \
+scripts off it shows every gradient and product at once.</p></noscript>
 <div class="gt-main"><div class="gt-frames">
 {divs}
 </div>
-<aside class="gt-panel"><p class="gt-hint">Hover over or click a node (a gate, a name, or the \
-numbers on a wire) to see its value, gradient and local gradients.</p></aside></div>
+<aside class="gt-panel" aria-label="the node's details"><p class="gt-hint">Hover over or click \
+a node (a gate, a name, or the numbers on a wire), or Tab to it and press Enter, to see its \
+value, gradient and local gradients.</p></aside></div>
+{_table(data)}
 <script type="application/json" class="gt-data">{blob}</script>
 </div>"""
 

@@ -1,10 +1,12 @@
 /* gradtrace explorer: steps through the frames of one graph's forward and backward pass.
 
    Hand-written, no library, nothing fetched. Each explorer is a <div class="gradtrace-explorer">
-   holding its SVG frames and its data (<script type="application/json" class="gt-data">);
-   this script sets up every explorer on the page once, so two in one notebook never clash.
-   Forward steps reuse frame 0 (the seed of the backward pass, every value known) and dim what
-   is not computed yet; backward step K shows frame K of viz.backward_steps. */
+   holding one SVG picture of the graph and its data (<script type="application/json"
+   class="gt-data">); this script sets up every explorer on the page once, so two in one
+   notebook never clash. The picture is laid out once with every changing text at its widest;
+   data.slots says, per wire (by its Graphviz name, data-name), which gradient text shows from
+   which backward step on ("g": [[step, text], ...]) and at which backward step the product
+   local x upstream shows ("p": [step, text]). Forward steps dim what is not computed yet. */
 (function () {
   "use strict";
 
@@ -25,6 +27,9 @@
     var step = -1, pinned = null, hovered = null, timer = null;
     var naturalWidth = 0, zoomed = false;
     var prepared = {};
+    var slotsByName = data.slots || {};
+    var slotList = Object.keys(slotsByName).map(function (k) { return slotsByName[k]; });
+    var targets = [];  // each node's keyboard stop and its <title>
 
     function nodeNamed(name) {
       return Object.prototype.hasOwnProperty.call(names, name) ? names[name] : null;
@@ -43,31 +48,84 @@
       g.insertBefore(rect, title ? title.nextSibling : g.firstChild);
     }
 
-    // The SVG elements of each node in frame j, found by their <title> (n3 the gate, w3 its
-    // wire, w3_1 a branch, b3 the split dot; an edge belongs to the node it leaves).
+    // The SVG elements of each node in frame j (data-node, written by the page: n3 the gate,
+    // w3 its wire, w3_1 a branch, b3 the split dot; an arrow belongs to the node it leaves),
+    // and the texts of each wire that change from step to step (data.slots).
     function prepare(j) {
       if (prepared[j]) return prepared[j];
       var byNode = {};
-      var groups = frames[j].querySelectorAll("g.node, g.edge");
+      var groups = frames[j].querySelectorAll("g.node[data-node], g.edge[data-node]");
       Array.prototype.forEach.call(groups, function (g) {
-        var title = g.querySelector("title");
-        if (!title) return;
-        var isNode = g.classList.contains("node");
-        var name = title.textContent;
-        if (!isNode) name = name.split("->")[0].split(":")[0];
-        var i = nodeNamed(name);
-        if (i === null) return;
-        g.setAttribute("data-node", i);
+        var i = +g.getAttribute("data-node");
         (byNode[i] = byNode[i] || []).push(g);
+        var slot = slotsByName[g.getAttribute("data-name")];
         Array.prototype.forEach.call(g.querySelectorAll("text"), function (t) {
           var fill = (t.getAttribute("fill") || "").toLowerCase();
           if (fill === data.valueColor) t.classList.add("gt-val");
           if (fill === data.gradColor) t.classList.add("gt-grad");
+          if (!slot) return;
+          if (fill === data.gradColor && slot.g) slot.gradText = centred(t);
+          if (fill === data.productColor && slot.p) slot.productText = centred(t);
         });
-        if (isNode) addHitArea(g);
+        if (g.classList.contains("node")) addHitArea(g);
       });
       prepared[j] = byNode;
       return byNode;
+    }
+
+    // Graphviz starts a table cell's text where its widest version starts; a shorter text
+    // must stay in the middle of its wire, so it is anchored at the middle instead.
+    function centred(t) {
+      var box = t.getBBox();
+      if (box.width) {
+        t.setAttribute("x", box.x + box.width / 2);
+        t.setAttribute("text-anchor", "middle");
+      }
+      t.textContent = "";
+      return t;
+    }
+
+    // What backward step b (-1: still forward) shows in each wire's changing texts.
+    function showSlots(b) {
+      slotList.forEach(function (slot) {
+        if (slot.gradText) {
+          var text = "";
+          for (var c = 0; c < slot.g.length && slot.g[c][0] <= b; c++) text = slot.g[c][1];
+          if (slot.gradText.textContent !== text) slot.gradText.textContent = text;
+          slot.grad = text;
+        }
+        if (slot.productText) {
+          var p = slot.p[0] === b ? slot.p[1] : "";
+          if (slot.productText.textContent !== p) slot.productText.textContent = p;
+        }
+      });
+    }
+
+    // The node in words, as its <title> says it to a screen reader (and as a tooltip).
+    function describe(i, s) {
+      var n = nodes[i];
+      if (s.phase === "forward" && n.forward > s.at) {
+        return n.name + ", the " + n.op + " gate: not computed yet";
+      }
+      var said = n.name + " = " + (n.says || n.value);
+      if (!n.op) said += ", an input";
+      var slot = slotsByName["w" + i];
+      var grad = s.phase === "backward" && slot ? slot.grad : "";
+      said += grad ? ", gradient " + grad : ", no gradient yet";
+      if (n.inputs.length === 1) said += ", local gradient " + n.inputs[0].local;
+      else if (n.inputs.length) {
+        said += ", local gradients " + n.inputs.map(function (inp) {
+          return inp.local + " (" + nodes[inp.node].name + ")";
+        }).join(", ");
+      }
+      return said;
+    }
+
+    function describeAll(s) {
+      targets.forEach(function (t) {
+        var said = describe(t.node, s);
+        if (t.title.textContent !== said) t.title.textContent = said;
+      });
     }
 
     // One view box for every frame: the union of what the frames draw (their own captions
@@ -138,8 +196,12 @@
       frame.classList.toggle("gt-forward", forward);
       eachNodeGroup(byNode, function (i, g) {
         g.classList.toggle("gt-pending", forward && nodes[i].forward > s.at);
-        g.classList.toggle("gt-current", forward && s.at > 0 && i === s.node);
+        g.classList.toggle("gt-current", s.node !== null && i === s.node);
       });
+      if (s.phase !== "network") {
+        showSlots(forward ? -1 : s.at);
+        describeAll(s);
+      }
       step = k;
       root.setAttribute("data-step", k);
       slider.value = k;
@@ -225,7 +287,16 @@
         return;
       }
       var n = nodes[i], s = steps[step], rootName = nodes[data.root].name;
-      panel.appendChild(el("h2", n.name));
+      var h2 = el("h2", n.name);
+      h2.tabIndex = -1;
+      panel.appendChild(h2);
+      if (pinned === i) {
+        var close = el("button", "close", "gt-close");
+        close.type = "button";
+        close.setAttribute("aria-label", "close the details of " + n.name + " (Escape)");
+        close.addEventListener("click", closePanel);
+        panel.appendChild(close);
+      }
       var kind = n.op ? "the " + n.op + " gate" : "an input (leaf)";
       if (i === data.root) kind += ", the output";
       panel.appendChild(el("p", kind, "gt-kind"));
@@ -283,10 +354,25 @@
       });
     }
 
-    function pin(i) {
+    function pin(i, fromKeyboard) {
       pinned = i;
       hovered = null;
       renderPanel();
+      if (fromKeyboard && i !== null) {
+        var heading = panel.querySelector("h2");
+        if (heading) heading.focus();
+      }
+    }
+
+    // Escape closes the panel and gives the focus back to the node it was opened from.
+    function closePanel() {
+      var was = pinned;
+      pin(null);
+      if (was !== null && nodes[was]) {
+        var g = frames[steps[step].frame].querySelector(
+          'g[role="button"][data-node="' + was + '"]');
+        if (g) g.focus();
+      }
     }
 
     function nodeAt(target) {
@@ -313,7 +399,12 @@
 
     function onKey(e) {
       if (e.altKey || e.ctrlKey || e.metaKey || e.target === slider) return;
-      var onButton = e.target.tagName === "BUTTON";
+      var onButton = e.target.tagName === "BUTTON" || e.target.getAttribute("role") === "button";
+      if (e.key === "Escape" && pinned !== null) {
+        closePanel();
+        e.preventDefault();
+        return;
+      }
       if (e.key === "ArrowRight") show(step + 1);
       else if (e.key === "ArrowLeft") show(step - 1);
       else if (e.key === "Home") show(0);
@@ -337,6 +428,18 @@
     });
     box.addEventListener("mouseleave", function () { hovered = null; renderPanel(); });
     box.addEventListener("click", function (e) { pin(nodeAt(e.target)); });
+    box.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter" && e.key !== " ") return;
+      var i = nodeAt(e.target);
+      if (i === null) return;
+      pin(pinned === i && e.key === " " ? null : i, true);
+      e.preventDefault();
+      e.stopPropagation();
+    });
+    box.addEventListener("focusin", function (e) {
+      var i = nodeAt(e.target);
+      if (i !== null && zoomed) follow(e.target);
+    });
     if (useFragment) {
       document.addEventListener("keydown", onKey);
       window.addEventListener("hashchange", function () {
@@ -350,6 +453,12 @@
       Array.prototype.forEach.call(root.querySelectorAll(".gt-controls button, .gt-slider"),
         function (c) { c.disabled = true; });
     }
+    prepare(0);
+    Array.prototype.forEach.call(frames[0].querySelectorAll('g[role="button"][data-node]'),
+      function (g) {
+        var title = g.querySelector("title");
+        if (title) targets.push({ node: +g.getAttribute("data-node"), title: title });
+      });
     fitFrames();
     var start = useFragment ? stepInFragment() : null;
     show(start === null ? 0 : start, false);

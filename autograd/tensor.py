@@ -52,6 +52,7 @@ class Tensor:
         "_saved",
         "_retain",
         "_site",
+        "_mask",
         "__weakref__",
     )
 
@@ -68,7 +69,18 @@ class Tensor:
         dtype (float32 stays float32); integers and booleans become float64."""
         if isinstance(data, Tensor):
             data = data.data
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(
+                f"Tensor(requires_grad=...): requires_grad must be True or False, got "
+                f"{type(requires_grad).__name__} {_short(requires_grad)}"
+            )
+        if not isinstance(label, str):
+            raise TypeError(
+                f"Tensor(label=...): label must be a str, got {type(label).__name__} "
+                f"{_short(label)}"
+            )
         arr = np.array(data)
+        self._mask = arr.dtype.kind == "b"  # made from booleans: indexes as a mask
         if arr.dtype.kind != "f":
             if arr.dtype.kind not in "biu":
                 raise TypeError(
@@ -222,8 +234,8 @@ class Tensor:
 
     def __getitem__(self, index: Any) -> Tensor:
         """Indexing with ints, slices, None, ..., boolean masks and integer arrays. An element
-        picked several times gets the sum of its gradients (Tensors in an index are read as
-        integer arrays)."""
+        picked several times gets the sum of its gradients (a Tensor in an index is read as
+        the array it was made from: booleans as a mask, else whole numbers)."""
         if isinstance(index, tuple):
             index = tuple(_index_part(p) for p in index)
         else:
@@ -518,6 +530,12 @@ def as_tensor(x: ArrayLike, like: Tensor | None = None) -> Tensor:
     if isinstance(x, Real):
         return _constant(np.asarray(x, dtype=dtype))
     arr = np.asarray(x)
+    if like is not None and arr.dtype.kind == "f" and arr.dtype != dtype:
+        # PyTorch's promotion: numbers with no dtype of their own (a list) and a 0-d array
+        # next to a Tensor with axes take its dtype: x32 + [0.5], x32 * np.array(2.0) stay
+        # float32 (a float64 array with axes still makes float64, as in both)
+        if not isinstance(x, np.ndarray) or (arr.ndim == 0 and like.ndim):
+            arr = arr.astype(dtype)
     if arr.dtype.kind != "f":
         if arr.dtype.kind not in "biu":
             what = "make a Tensor of" if like is None else "combine a Tensor with"
@@ -548,7 +566,18 @@ def _short(x: Any, limit: int = 60) -> str:
 
 
 def _index_part(p: Any) -> Any:
-    """Tensors inside an index become integer arrays (Tensors hold floats)."""
-    if isinstance(p, Tensor):
-        return p.data.astype(np.intp)
-    return p
+    """Tensors inside an index become the arrays they were made from: a boolean mask for a
+    Tensor made from booleans (as NumPy and PyTorch), else integers (Tensors hold floats),
+    refusing a number that is not a whole one rather than cutting it."""
+    if not isinstance(p, Tensor):
+        return p
+    if getattr(p, "_mask", False):
+        return p.data.astype(bool)
+    whole = np.isfinite(p.data) & (p.data == np.round(p.data))
+    if not whole.all():
+        bad = p.data[~whole].flat[0]
+        raise IndexError(
+            f"a Tensor used as an index must hold whole numbers (or be made from booleans, a "
+            f"mask), got {float(bad)!r} in a Tensor of shape {p.shape}"
+        )
+    return p.data.astype(np.intp)

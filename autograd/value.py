@@ -48,6 +48,10 @@ class Value:
             raise TypeError(
                 f"Value(data): data must be a real number, got {type(data).__name__} {data!r}"
             )
+        if not isinstance(label, str):
+            raise TypeError(
+                f"Value(label=...): label must be a str, got {type(label).__name__} {label!r}"
+            )
         self.data = float(data)
         self.grad = 0.0
         self.op = ""
@@ -214,7 +218,13 @@ class Value:
 
         Gradients add up where a value is used twice, and, as in PyTorch, leaves keep adding
         across calls: call `zero_grad()` (or set `grad = 0.0`) before a fresh pass. Inner
-        nodes are recomputed from zero on every pass."""
+        nodes are recomputed from zero on every pass. A Value computed under no_grad() has
+        no graph to go back through: that is an error, as for a Tensor and in PyTorch."""
+        if self.local_grads is UNTRACKED:
+            raise RuntimeError(
+                f"backward: this Value ({self.data:g}) was computed under no_grad(), so it "
+                "records no inputs and no gradient can reach them; compute it outside no_grad()"
+            )
         return backward(self, 1.0)
 
     def zero_grad(self) -> None:
@@ -251,6 +261,14 @@ _ONES = [(1.0,) * n for n in range(257)]  # local gradients of an n-ary sum, mad
 _new = object.__new__
 
 
+class _Untracked(tuple):
+    """The local gradients of a node made under no_grad(): none, like a leaf's (), but
+    recognisable, so that backward() from it is refused."""
+
+
+UNTRACKED = _Untracked()
+
+
 # ---------------------------------------------------------------------- the node maker
 def new_node(data: float, op: str, parents: tuple, local_grads: tuple) -> Value:
     """The output node of a gate: its value, the gate's name, its inputs (the Values among
@@ -269,7 +287,7 @@ def new_node(data: float, op: str, parents: tuple, local_grads: tuple) -> Value:
         out.parents = parents
         out.local_grads = local_grads
     else:
-        out.op, out.parents, out.local_grads = "", (), ()
+        out.op, out.parents, out.local_grads = "", (), UNTRACKED
     return out
 
 

@@ -9,7 +9,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup graphviz-dot chromium demo test torch notebooks bench lint clean
+.PHONY: setup graphviz-dot chromium axe demo test torch notebooks bench lint clean
 
 setup: $(STAMP) graphviz-dot
 
@@ -34,10 +34,14 @@ graphviz-dot:
 chromium:
 	@sh scripts/ensure-chromium.sh
 
+# axe-core (npm, 4.x) in .axe/ for the accessibility test of the explorer page.
+axe:
+	@sh scripts/ensure-axe.sh
+
 demo: setup
 	$(VENV)/bin/gradtrace demo
 
-test: setup chromium
+test: setup chromium axe
 	$(PY) -m pytest -n auto --nbmake tests notebooks
 
 # PyTorch is a reference in tests only (CI installs it; tests skip cleanly without it).
@@ -60,4 +64,4 @@ lint: setup
 	$(VENV)/bin/ruff format --check $(LINTED)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache gradtrace-demo
+	rm -rf $(VENV) build *.egg-info .pytest_cache gradtrace-demo .axe

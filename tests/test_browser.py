@@ -334,3 +334,140 @@ def _square_plus():
     g = a * a + a
     g.backward()
     return g
+
+
+# ---------------------------------------------------------------------------- accessibility
+AXE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".axe")
+AXE_JS = os.path.join(AXE, "node_modules", "axe-core", "axe.min.js")
+
+
+def _axe_violations(driver):
+    """axe-core's violations on the page as it is now: every rule axe runs by default (WCAG 2.0,
+    2.1 A and AA, best practices), in the browser, on the live DOM."""
+    if not os.path.isfile(AXE_JS):
+        _missing("axe-core (npm; `make axe` installs it into .axe/)")
+    with open(AXE_JS, encoding="utf-8") as f:
+        driver.execute_script(f.read())
+    version = driver.execute_script("return axe.version")
+    assert version.startswith("4."), version
+    return driver.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']})"
+        ".then(function (r) { done(r.violations.map(function (v) {"
+        "  return [v.id, v.impact, v.nodes.map(function (n) { return n.target.join(' '); })];"
+        "})); }, function (e) { done([['axe failed', String(e), []]]); });"
+    )
+
+
+def _two_two_two_page(tmp_path):
+    from test_value_worked_examples import _two_two_two, _weights
+
+    error, _ = _two_two_two(_weights())
+    error.backward()
+    return to_html(error, tmp_path / "two_two_two.html")
+
+
+def test_axe_core_finds_no_violation_at_the_first_and_the_last_step(browser, page, tmp_path):
+    browser.set_script_timeout(60)
+    for path in (page, _two_two_two_page(tmp_path)):
+        last = len(_data(path)["steps"]) - 1
+        for k in (0, last):
+            _open(browser, path, f"#step={k}")
+            assert _axe_violations(browser) == [], (path.name, k)
+        # and with a node's panel open and the table shown
+        browser.find_element("css selector", "g[role=button]").send_keys("\n")
+        browser.find_element("css selector", ".gt-table summary").click()
+        assert _axe_violations(browser) == [], (path.name, "panel and table open")
+
+
+def test_every_node_is_reached_opened_and_closed_with_the_keyboard(browser, page):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    data = _data(page)
+    last = len(data["steps"]) - 1
+    _open(browser, page, f"#step={last}")
+    stops = browser.find_elements("css selector", ".gt-frame g[role=button]")
+    assert sorted(int(g.get_attribute("data-node")) for g in stops) == list(
+        range(len(data["nodes"]))
+    )
+    # Tab from the zoom button walks through the nodes, in the picture's order.
+    browser.find_element("css selector", ".gt-zoom").click()
+    browser.find_element("css selector", ".gt-zoom").click()
+    reached = []
+    for _ in stops:
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        focused = browser.switch_to.active_element
+        assert focused.get_attribute("role") == "button"
+        reached.append(int(focused.get_attribute("data-node")))
+        # focus is visible: the node's outline is drawn
+        outline = browser.execute_script(
+            "var e = document.activeElement, s = getComputedStyle(e);"
+            "return [s.outlineStyle, s.outlineWidth];"
+        )
+        assert outline[0] != "none" and outline[1] != "0px"
+    assert sorted(reached) == list(range(len(data["nodes"])))
+    # Enter opens the node's panel and moves the focus into it; Escape closes it and gives the
+    # focus back to the node.
+    plus = next(i for i, n in enumerate(data["nodes"]) if n["op"] == "+")
+    node = browser.find_element("css selector", f'g[role=button][data-node="{plus}"]')
+    browser.execute_script("arguments[0].focus()", node)
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    panel = browser.find_element("css selector", ".gt-panel")
+    assert panel.find_element("css selector", "h2").text == "add"
+    assert browser.switch_to.active_element.tag_name == "h2"
+    ActionChains(browser).send_keys(Keys.ESCAPE).perform()
+    assert panel.find_elements("css selector", "h2") == []
+    assert browser.switch_to.active_element.get_attribute("data-node") == str(plus)
+
+
+def test_each_node_says_itself_in_words_and_each_step_is_announced(browser, page):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    data = _data(page)
+    plus = next(i for i, n in enumerate(data["nodes"]) if n["op"] == "+")
+    last = len(data["steps"]) - 1
+
+    def title():
+        g = browser.find_element("css selector", f'g[role=button][data-node="{plus}"]')
+        return g.find_element("css selector", "title").get_attribute("textContent")
+
+    _open(browser, page, f"#step={last}")
+    assert title() == "add = x + y = -2 + 5 = 3, gradient -4, local gradients 1 (x), 1 (y)"
+    _open(browser, page, "#step=0")
+    assert title() == "add, the + gate: not computed yet"
+    caption = browser.find_element("css selector", ".gt-caption")
+    assert caption.get_attribute("aria-live") == "polite"
+    ActionChains(browser).send_keys(Keys.ARROW_RIGHT).perform()
+    assert caption.text == data["steps"][1]["caption"]  # what a screen reader then reads
+    assert title() == "add = x + y = -2 + 5 = 3, no gradient yet, local gradients 1 (x), 1 (y)"
+
+
+def test_the_values_and_gradients_are_also_a_table(browser, page):
+    _open(browser, page)
+    browser.find_element("css selector", ".gt-table summary").click()
+    rows = browser.find_elements("css selector", ".gt-table tbody tr")
+    cells = {
+        r.find_element("css selector", "th").text: [
+            td.text for td in r.find_elements("css selector", "td")
+        ]
+        for r in rows
+    }
+    assert cells["x"][1:3] == ["-2", "-4"]
+    assert cells["add"][:3] == ["the + gate", "3", "-4"]
+    assert cells["z"][1:3] == ["-4", "3"]
+
+
+def test_the_axe_check_sees_a_violation(browser, tmp_path):
+    # The same check on a page with an unnamed button and grey-on-grey text: it must notice.
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        '<!DOCTYPE html><html lang="en"><head><title>bad</title></head><body><main>'
+        '<h1>bad</h1><button type="button"></button><p style="color:#aaa;background:#bbb">'
+        'faint</p><div class="gradtrace-explorer" data-ready="1"></div></main></body></html>',
+        encoding="utf-8",
+    )
+    _open(browser, bad)
+    found = {rule for rule, _, _ in _axe_violations(browser)}
+    assert {"button-name", "color-contrast"} <= found

@@ -176,3 +176,30 @@ def test_a_layers_zero_gradient_arrows_are_folded_into_one():
     dashed = [line for line in src.splitlines() if "->" in line and "style=dashed" in line]
     assert len(dashed) == 1 and 'xlabel="×25"' in dashed[0]  # 5 x 5 arrows, one drawn
     assert "25 arrows of gradient 0 from layers.0 to layers.1" in src
+
+
+@pytest.mark.skipif(__import__("shutil").which("dot") is None, reason="needs Graphviz's dot")
+def test_size_scales_the_network_view_down_to_fit_a_column():
+    model, loss = mlp_loss()
+
+    def width_pt(graph):
+        svg = graph.pipe(format="svg").decode()
+        return float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+
+    assert width_pt(network(loss, model=model)) > 4 * 72
+    assert width_pt(network(loss, model=model, size=4)) <= 4 * 72 + 1
+    # draw passes size on when it switches to the network view
+    assert 'size="4,100"' in draw(loss, model=model, max_nodes=5, size=4).source
+    with pytest.raises(ValueError, match="size"):
+        network(loss, model=model, size=-1)
+
+
+def test_a_sized_network_view_wraps_its_caption():
+    model, loss = mlp_loss()
+    label = re.search(r'label="(network view.*?)"', network(loss, model=model, size=6).source)
+    lines = label.group(1).split("\\l")
+    assert len(lines) > 3 and max(len(line) for line in lines) <= 80
+    unsized = network(loss, model=model).source
+    assert any(
+        len(line) > 80 for line in re.search(r'label="(network.*?)"', unsized).group(1).split("\\l")
+    )

@@ -28,6 +28,7 @@ from .dot import (
     cell,
     left_lines,
     picture_bytes,
+    size_attr,
     text_lines_label,
     write_file,
 )
@@ -396,10 +397,7 @@ def draw(
         )
         if check_notes:
             note += f"; {check_notes[0]} The network view does not mark gates: print the report"
-        graph = network(root, model=model, note=note, order=order)
-        if fit:
-            graph.attr(size=fit)
-        return graph
+        return network(root, model=model, note=note, order=order, size=size)
     pic = Picture(
         root,
         fmt=fmt,
@@ -426,22 +424,6 @@ def draw(
     if fit:
         graph.attr(size=fit)
     return graph
-
-
-def size_attr(size: float | tuple[float, float] | None) -> str | None:
-    """Graphviz's `size` ("8,100": at most 8 inches wide) from a width or (width, height)."""
-    if size is None:
-        return None
-    pair = size if isinstance(size, (tuple, list)) else (size, 100.0)
-    ok = len(pair) == 2 and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < float("inf")
-        for v in pair
-    )
-    if not ok:
-        raise ValueError(
-            f"draw: size must be a width in inches or (width, height), both > 0, got {size!r}"
-        )
-    return f"{float(pair[0]):g},{float(pair[1]):g}"
 
 
 def render(

@@ -327,3 +327,19 @@ def pin(graph: graphviz.Digraph, positions: dict[str, tuple[float, float]]) -> g
         extra = " shape=point style=invis width=0 height=0" if name.startswith("corner_") else ""
         graph.body.append(f'\t{name} [pos="{x:.4f},{y:.4f}!"{extra}]\n')
     return graph
+
+
+def size_attr(size: float | tuple[float, float] | None) -> str | None:
+    """Graphviz's `size` ("8,100": at most 8 inches wide) from a width or (width, height)."""
+    if size is None:
+        return None
+    pair = size if isinstance(size, (tuple, list)) else (size, 100.0)
+    ok = len(pair) == 2 and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < float("inf")
+        for v in pair
+    )
+    if not ok:
+        raise ValueError(
+            f"size must be a width in inches or (width, height), both > 0, got {size!r}"
+        )
+    return f"{float(pair[0]):g},{float(pair[1]):g}"

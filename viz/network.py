@@ -26,12 +26,13 @@ from __future__ import annotations
 import html
 import math
 import re
+import textwrap
 from collections import defaultdict
 from typing import Any
 
 import graphviz
 
-from .dot import HTML, left_lines
+from .dot import HTML, left_lines, size_attr
 from .graph import NOT_COMPUTED, as_root, grads_computed, is_tensor, nodes
 from .modules import modules_by_parameter, parent_module
 from .style import GREY, fmt_number
@@ -42,6 +43,7 @@ from .style import GREY, fmt_number
 ACTIVATIONS = frozenset({"tanh", "relu", "sigmoid"})
 RESHAPES = frozenset({"transpose", "reshape", "index"})
 MAX_BANDS = 24
+CAPTION_WRAP = 80  # characters per caption line when the picture is given a size
 # From small (vanishing, cold) to large (exploding, hot): a diverging blue-yellow-red scale.
 SCALE = ["#313695", "#4575b4", "#74add1", "#abd9e9", "#fee090", "#fdae61", "#f46d43", "#a50026"]
 NO_GRAD = "#bdbdbd"
@@ -253,10 +255,12 @@ def network(
     order: list[Any] | None = None,
     rankdir: str | None = None,
     title: str | None = None,
+    size: float | tuple[float, float] | None = None,
 ) -> graphviz.Digraph:
     """The network view of `root`'s graph (see the module docstring): one box per unit
     (grouped by module when `model` is given, else by depth), arrows coloured by gradient
-    size on a log scale, with a legend."""
+    size on a log scale, with a legend. `size`: the largest picture in inches, as in `draw`."""
+    fit = size_attr(size)
     root = as_root(root)
     order = order if order is not None else nodes(root)
     model = model if model is not None else getattr(root, "model", None)  # a traced torch model
@@ -355,6 +359,8 @@ def network(
             "penalty: computed from the parameters alone (an L1/L2 penalty added to the loss)"
         )
     lines += folded
+    if fit:  # a picture sized to a column: the caption wrapped, not what sets the width
+        lines = [part for line in lines for part in textwrap.wrap(line, CAPTION_WRAP) or [""]]
     # "\l" ends a left-justified line in DOT
     g.attr(label=left_lines(lines), labelloc="t", fontsize="12")
 
@@ -424,6 +430,8 @@ def network(
         g.edge(tail, head, **attrs)
     if known:
         _legend(g, lo, hi)
+    if fit:
+        g.attr(size=fit)
     return g
 
 

@@ -185,10 +185,11 @@ plot_feature_maps(cnn, image)
 #
 # The whole computation graph of a mini-batch loss, one box per layer with parameters: each
 # `Conv2d` (its conv2d gate with its weight and bias, and the ReLU after it) is one box; the
-# arrows are coloured by the size of the gradients flowing back.
+# arrows are coloured by the size of the gradients flowing back. Drawn top to bottom and at most
+# 8 inches wide (`rankdir="TB", size=8`), so that it and its caption fit the notebook's column.
 
 # %%
 loss = F.cross_entropy(cnn(Tensor(Xtr[:32].reshape(-1, 1, 8, 8))), ytr[:32])
 cnn.zero_grad()
 loss.backward()
-network(loss, model=cnn)
+network(loss, model=cnn, rankdir="TB", size=8)

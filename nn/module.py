@@ -18,7 +18,7 @@ from numbers import Integral
 from typing import Any
 
 import numpy as np
-from gradtrace import Value
+from gradtrace import Tensor, Value
 
 from .npz import NpzReader, npz_path, write_npz
 
@@ -70,6 +70,26 @@ def zero_grad(params: Iterable[Any]) -> None:
         p.grad = 0.0 if isinstance(p, Value) else None
 
 
+def adopt(name: str, member: Any) -> None:
+    """A member registered under `name` takes its place in the names: a Tensor parameter
+    still called by its own name ("weight") becomes "0.weight", as in state_dict, and every
+    module below gets its dotted path ("0"), which names its outputs ("Linear 0 output"), so
+    pictures name the nodes without the learner labelling anything. A label or path the
+    learner set (anything but the default) is kept; Values keep theirs."""
+    if isinstance(member, Tensor):
+        if member.label in ("", name):
+            member.label = name
+        return
+    if not isinstance(member, Module):
+        return
+    for pname, p in member.named_parameters():
+        if isinstance(p, Tensor) and p.label == pname:
+            p.label = f"{name}.{pname}"
+    for mname, m in member.named_modules():
+        if m.__dict__.get("_path", "") == mname:
+            object.__setattr__(m, "_path", f"{name}.{mname}" if mname else name)
+
+
 class Module:
     """Base class: subclasses set parameters and submodules as attributes and define forward()."""
 
@@ -100,6 +120,7 @@ class Module:
                 value = ParameterList(value)
         if isinstance(value, Module) or is_parameter(value):
             members[name] = value  # registered, in assignment order
+            adopt(name, value)
         object.__setattr__(self, name, value)  # and an ordinary attribute: fast to read
 
     def __getattr__(self, name: str) -> Any:
@@ -115,7 +136,11 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        out = self.forward(*args, **kwargs)
+        if type(out) is Tensor and out.parents and not out.label:
+            path = self.__dict__.get("_path", "")  # named by what it is: "Linear 0 output"
+            out.label = f"{type(self).__name__} {path} output" if path else ""
+        return out
 
     # ------------------------------------------------------------------ walking the tree
     def children(self) -> Iterator[Module]:
@@ -294,7 +319,9 @@ class _Registered(Module):
 
     def append(self, item: Any) -> _Registered:
         """Add `item` as the next member ("0", "1", ...); returns self, as in PyTorch."""
-        self._members[str(len(self._members))] = self._checked(item)
+        name = str(len(self._members))
+        self._members[name] = self._checked(item)
+        adopt(name, item)
         return self
 
     def _checked(self, item: Any) -> Any:

@@ -79,13 +79,13 @@ def test_a_graph_of_100k_nodes_gives_dot_source():
 @pytest.mark.skipif(not hasattr(gradtrace, "Tensor"), reason="gradtrace.Tensor not there yet")
 def test_tensor_graph_nodes_show_shape_dtype_and_summaries():
     Tensor = gradtrace.Tensor
-    x = Tensor(np.arange(6.0).reshape(2, 3), label="x")
-    w = Tensor(np.full((3, 4), 0.5), requires_grad=True, label="W")
+    x = Tensor(np.arange(14.0).reshape(2, 7), label="x")
+    w = Tensor(np.full((7, 4), 0.5), requires_grad=True, label="W")
     loss = (x @ w).sum()
     loss.backward()
     src = draw(loss).source
-    assert "(3, 4) float64" in src and "(2, 3) float64" in src
-    assert "norm" in src  # a summary of a 12-element array
+    assert "(7, 4) float64" in src and "(2, 7) float64" in src
+    assert "norm" in src  # a summary of a 28-element array (7 rows: more than a 6 x 6 grid)
     assert "requires_grad=False" in src  # x has no gradient, and the picture says why
 
 

@@ -29,3 +29,25 @@ def adjoints(root: Any, seed: np.ndarray | None = None) -> dict[int, np.ndarray]
             key = id(parent)
             grads[key] = share if key not in grads else grads[key] + share
     return grads
+
+
+def kept_gradients(root: Any) -> dict[int, np.ndarray] | None:
+    """`adjoints(root)` for a single-element gradtrace Tensor root (d root / d root = 1), so a
+    picture can print the gradient of every inner tensor after backward; None for anything
+    else (a Value graph, a traced PyTorch graph, a root whose seed backward did not keep)."""
+    data = getattr(root, "data", None)
+    if not hasattr(root, "_shares") or not isinstance(data, np.ndarray) or data.size != 1:
+        return None
+    return adjoints(root)
+
+
+def branch_share(gate: Any, k: int, grads: dict[int, np.ndarray]) -> np.ndarray | None:
+    """What came back along input `k` of Tensor `gate` (its VJP of the gate's gradient)."""
+    g = grads.get(id(gate))
+    if g is None or not hasattr(gate, "_shares"):
+        return None
+    parent = gate.parents[k]
+    shares = [s for p, s in gate._shares(g) if p is parent]
+    if len(shares) != 1:  # the same tensor at two inputs of one gate (x * x): no one share
+        return None
+    return shares[0]

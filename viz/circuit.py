@@ -19,7 +19,9 @@ from typing import Any
 
 import gradtrace
 import graphviz
+import numpy as np
 
+from .adjoints import branch_share, kept_gradients
 from .dot import (
     CAPTION,
     FORMATS,
@@ -44,6 +46,7 @@ from .style import (
     WARN_FILL,
     Format,
     fmt_number,
+    grid_rows,
     summary,
     tensor_head,
 )
@@ -96,6 +99,44 @@ def wire_label(above: list[str], below: list[str], vertical: bool) -> str:
         f'ALIGN="RIGHT">{left}</TD><TD BORDER="1" SIDES="L" CELLPADDING="3" WIDTH="{width}" '
         f'ALIGN="LEFT">{right}</TD></TR></TABLE>>'
     )
+
+
+# Glyphs the pictures' fonts lack (graphviz-pure's PNG draws a box for ⊙ and ⋆): the
+# elementwise product is written ×, as NumPy's * (a matrix product is always written ·).
+PICTURE_GLYPHS = str.maketrans({"⊙": "×", "⋆": "*"})
+
+
+def rule_cells(gate: Any, k: int) -> list[str]:
+    """Under a wire into a Tensor gate: the gate's backward rule for that input and its
+    shapes ("dW = δᵀ·X", "(1, 2)ᵀ·(1, 2) = (2, 2)"), from the gate's record."""
+    rule = gradtrace.rule_of(gate)
+    if rule is None:
+        return []
+    g = np.zeros_like(gate.data)  # only its shape is read
+    xs = [p.data for p in gate.parents]
+    settings = {**(gate._settings or {}), **(gate._saved or {})}
+    name, text, shapes = rule.lines(g, xs, settings)[k]
+    text, shapes = text.translate(PICTURE_GLYPHS), shapes.translate(PICTURE_GLYPHS)
+    return [cell(f"d{name} = {text}", BLUE, 10), cell(shapes, BLUE, 9)]
+
+
+def matrix_cell(array: Any, color: str, fmt: Format = DEFAULT_FORMAT) -> str:
+    """A small tensor in full, row by row, between two rules (a matrix as the notes write
+    it); a bigger one as its one-line summary. Numbers at `fmt` (four significant digits)."""
+    rows = grid_rows(array, fmt)
+    if rows is None or len(rows) * len(rows[0]) == 1:
+        return cell(summary(array, fmt), color)
+    last = len(rows[0]) - 1
+    trs = []
+    for row in rows:
+        tds = []
+        for j, text in enumerate(row):
+            sides = ("L" if j == 0 else "") + ("R" if j == last else "")
+            border = f' BORDER="1" SIDES="{sides}" COLOR="{color}"' if sides else ""
+            tds.append(f'<TD ALIGN="RIGHT"{border}>{cell(text, color, 11)}</TD>')
+        trs.append(f"<TR>{''.join(tds)}</TR>")
+    table = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+    return f"{table}{''.join(trs)}</TABLE>"
 
 
 def _size(cell_html: str) -> int | None:
@@ -185,7 +226,7 @@ class Picture:
         if node.data is None:  # a PyTorch graph drawn from a bare tensor: not saved by torch
             return [cell("value not saved", GREY, 10)]
         if is_tensor(node):
-            return [cell(tensor_head(node), GREY, 10), cell(summary(node.data), GREEN)]
+            return [cell(tensor_head(node), GREY, 10), matrix_cell(node.data, GREEN, self.fmt)]
         return [cell(self.num(node.data), GREEN)]
 
     def grad_text(self, node: Any, grad: Any, known: bool) -> list[str]:
@@ -202,13 +243,15 @@ class Picture:
                 hint = "grad None"
             return [cell(hint, GREY, 10)]
         if is_tensor(node) or hasattr(grad, "shape"):
-            return [cell(summary(grad), RED)]
+            return [matrix_cell(grad, RED, self.fmt)]
         return [cell(self.num(grad), RED)]
 
     def local_text(self, gate: Any, k: int) -> list[str]:
         locals_ = getattr(gate, "local_grads", None)
-        if not self.show_local or not locals_:
+        if not self.show_local:
             return []
+        if not locals_:  # a Tensor gate: its rule for this input, as the lecture writes it
+            return rule_cells(gate, k)
         return [cell(f"local {self.num(locals_[k])}", BLUE, 10)]
 
     def check_text(self, gate: Any, k: int) -> list[str]:
@@ -411,12 +454,18 @@ def draw(
     known = grads_computed(order)
     notes = ([] if known else [NOT_COMPUTED]) + check_notes
 
+    kept = kept_gradients(root) if known else None  # every inner Tensor's gradient too
+
     def grad_of(node: Any) -> tuple[Any, bool]:
+        if node.grad is None and kept is not None and id(node) in kept:
+            return kept[id(node)], True
         return node.grad, known
 
     def branch_of(node: Any, gate: Any, k: int) -> tuple[Any, bool]:
         part = contribution(gate, k, gate.grad)
-        if part is None:  # Tensor gates record no local gradient: show the total only
+        if part is None and kept is not None:  # a Tensor gate: its VJP's share
+            part = branch_share(gate, k, kept)
+        if part is None:
             return None, False
         return part, known
 

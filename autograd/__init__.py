@@ -9,6 +9,7 @@ from typing import Any
 
 from . import value as _value
 from .anomaly import AnomalyError, detect_anomaly
+from .check_answers import AnswerReport, check_answers
 from .check_engine import EngineReport, assert_engine, check_engine
 from .check_gates import GateReport, check_gates
 from .conv_gates import avg_pool2d, conv2d, max_pool2d
@@ -34,6 +35,7 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Any:
 
 __all__ = [
     "AnomalyError",
+    "AnswerReport",
     "EngineReport",
     "GateReport",
     "GradcheckError",
@@ -41,6 +43,7 @@ __all__ = [
     "Value",
     "assert_engine",
     "avg_pool2d",
+    "check_answers",
     "check_engine",
     "check_gates",
     "concatenate",

@@ -471,3 +471,55 @@ def test_the_axe_check_sees_a_violation(browser, tmp_path):
     _open(browser, bad)
     found = {rule for rule, _, _ in _axe_violations(browser)}
     assert {"button-name", "color-contrast"} <= found
+
+
+def test_worksheet_page_gives_feedback_on_every_wire(browser, tmp_path):
+    """Typed gradients of the notes' (x + y) z are named as check_answers names them, and
+    written into the picture in green (right) or red."""
+    from gradtrace import check_answers
+    from gradtrace.viz import worksheet
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
+    q = x + y
+    q.label = "q"
+    f = q * z
+    f.label = "f"
+    path = worksheet(f).save(tmp_path / "sheet.html")
+    browser.get("about:blank")
+    browser.get_log("browser")
+    browser.get_log("performance")
+    browser.get(path.as_uri())
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda d: d.execute_script("return document.body.dataset.ready === '1';")
+    )
+    typed = {"x": "1", "y": "-4", "z": "-4", "q": "4", "f": "1"}
+    for label, value in typed.items():
+        box = browser.find_element("css selector", f'input[data-label="{label}"]')
+        box.send_keys(value)
+    got = browser.execute_script(
+        "const out = {};"
+        "document.querySelectorAll('#answers input').forEach((box, i) => {"
+        "  out[box.dataset.label] = document.getElementById('fb' + i).dataset.cause; });"
+        "return out;"
+    )
+    want = check_answers(f, {k: float(v) for k, v in typed.items()}).causes()
+    assert (
+        got
+        == want
+        == {
+            "x": "forgot-upstream",
+            "y": "correct",
+            "z": "mul-gate-uses-own-input",
+            "q": "sign-error",
+            "f": "correct",
+        }
+    )
+    filled = browser.execute_script(
+        "return [...document.querySelectorAll('#sheet text[data-blank]')]"
+        ".map(t => [t.textContent, t.getAttribute('fill')]);"
+    )
+    assert sorted(map(tuple, filled)) == sorted(
+        [("1", "#c62828"), ("-4", "#2e7d32"), ("-4", "#c62828"), ("4", "#c62828"), ("1", "#2e7d32")]
+    )
+    assert not _severe(browser) and _requests(browser) == [path.as_uri()]

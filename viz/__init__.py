@@ -8,6 +8,7 @@
     network(root, model=m)  the big-graph view: boxes per module, arrows coloured by gradient
     to_html(root, path)     one self-contained page stepping through forward and backward
     adapt(node, ...)        a learner's micrograd-style node, drawn like gradtrace's own
+    worksheet(root)         the graph with gradients blank: print it, or fill it in a page
     explore(root)           the same explorer inline in Jupyter
     viz.plots               training plots with matplotlib
 
@@ -26,6 +27,7 @@ from .layers import LayerExplanation, explain_layers
 from .network import network
 from .steps import BackwardSteps, backward_steps
 from .torch_trace import trace_torch
+from .worksheet import Worksheet, worksheet
 
 __all__ = [
     "BackwardSteps",
@@ -34,6 +36,7 @@ __all__ = [
     "LayerExplanation",
     "GraphvizNotFoundError",
     "GraphvizTimeoutError",
+    "Worksheet",
     "adapt",
     "as_root",
     "backward_steps",
@@ -45,6 +48,7 @@ __all__ = [
     "render",
     "to_html",
     "trace_torch",
+    "worksheet",
 ]
 
 

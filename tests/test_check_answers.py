@@ -1,7 +1,6 @@
 """check_answers names the misconception behind each wrong hand-computed gradient."""
 
 import pytest
-
 from gradtrace import Value, check_answers
 
 

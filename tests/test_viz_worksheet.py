@@ -4,9 +4,8 @@ import json
 import re
 
 import pytest
-
 from gradtrace import Value, check_answers
-from gradtrace.viz import render, worksheet
+from gradtrace.viz import worksheet
 from gradtrace.viz.worksheet import BLANK
 
 

@@ -51,6 +51,7 @@ def fit(
     shuffle: bool = True,
     progress: bool | None = None,
     threshold: float | None = None,
+    callback: Callable[[Any], None] | None = None,
 ) -> dict[str, list[float]]:
     """Train `model` on (X, y) and return its history.
 
@@ -67,6 +68,10 @@ def fit(
     "val_accuracy" with a validation set. Predictions: argmax for several outputs; for one
     output, score > threshold (0.5 after a sigmoid head, else 0), mapped to {-1, +1} when
     the labels are -1/+1.
+
+    callback: called as `callback(loss)` at every step, after backward() and before the
+    optimizer's step, so the loss node's graph holds the numbers that made its gradients;
+    e.g. `gradtrace.viz.watch(model)`.
     """
     if not isinstance(model, Module):
         raise TypeError(f"model: expected an nn.Module, got {type(model).__name__}")
@@ -109,6 +114,8 @@ def fit(
                 loss = loss_fn(out, yb)
                 optimizer.zero_grad()
                 loss.backward()
+                if callback is not None:
+                    callback(loss)
                 optimizer.step()
                 if max_norm is not None:
                     max_norm_(model, max_norm)

@@ -9,6 +9,7 @@
     to_html(root, path)     one self-contained page stepping through forward and backward
     adapt(node, ...)        a learner's micrograd-style node, drawn like gradtrace's own
     worksheet(root)         the graph with gradients blank: print it, or fill it in a page
+    watch(model)            one picture updated in place in Jupyter while a model trains
     explore(root)           the same explorer inline in Jupyter
     viz.plots               training plots with matplotlib
 
@@ -27,6 +28,7 @@ from .layers import LayerExplanation, explain_layers
 from .network import network
 from .steps import BackwardSteps, backward_steps
 from .torch_trace import trace_torch
+from .watch import Watch, watch
 from .worksheet import Worksheet, worksheet
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "LayerExplanation",
     "GraphvizNotFoundError",
     "GraphvizTimeoutError",
+    "Watch",
     "Worksheet",
     "adapt",
     "as_root",
@@ -48,6 +51,7 @@ __all__ = [
     "render",
     "to_html",
     "trace_torch",
+    "watch",
     "worksheet",
 ]
 

@@ -39,8 +39,10 @@ def test_arrows_are_coloured_by_gradient_size_with_a_legend():
     assert re.search(r"-> [tu]\d+(:u\d+:w)? \[.*color=\"#[0-9a-f]{6}\"", src)
 
 
-def test_colour_scale_runs_from_blue_to_red():
-    assert colour(0.0) == "#313695" and colour(1.0) == "#a50026"
+def test_colour_scale_runs_along_viridis_from_teal_to_dark_purple():
+    # viridis at t = 0.5 (small gradients) to t = 0 (large): colour-blind safe, 3:1 on white
+    # (tests/test_colours.py checks both)
+    assert colour(0.0) == "#1f9e89" and colour(1.0) == "#440154"
 
 
 def test_without_a_model_the_graph_is_banded_by_depth():

@@ -35,7 +35,7 @@ import graphviz
 from .dot import HTML, left_lines, size_attr
 from .graph import NOT_COMPUTED, as_root, grads_computed, is_tensor, nodes
 from .modules import modules_by_parameter, parent_module
-from .style import GREY, fmt_number
+from .style import GREY, LINE_GREY, PANEL, SCALE, fmt_number, ink_on
 
 # Gates recognised by the op names the engine records (a test builds each one and checks):
 # an activation right after a layer joins the layer's box; a reshape of a parameter (W.T) is
@@ -44,9 +44,9 @@ ACTIVATIONS = frozenset({"tanh", "relu", "sigmoid"})
 RESHAPES = frozenset({"transpose", "reshape", "index"})
 MAX_BANDS = 24
 CAPTION_WRAP = 80  # characters per caption line when the picture is given a size
-# From small (vanishing, cold) to large (exploding, hot): a diverging blue-yellow-red scale.
-SCALE = ["#313695", "#4575b4", "#74add1", "#abd9e9", "#fee090", "#fdae61", "#f46d43", "#a50026"]
-NO_GRAD = "#bdbdbd"
+# From small (vanishing) to large (exploding): style.SCALE, viridis' dark half; arrows also
+# grow thicker with the gradient. No gradient: grey, dashed for 0, dotted where none was kept.
+NO_GRAD = LINE_GREY
 HUB = 6  # a box fed by more boxes than this, from more than one layer, is a hub
 SUMS = frozenset({"+", "*c", "/c", "sum", "mean", "*"})  # what adds up a penalty's terms
 
@@ -323,8 +323,8 @@ def network(
         fontsize="10",
         shape="box",
         style="rounded,filled",
-        fillcolor="#f5f5f5",
-        color="#9e9e9e",
+        fillcolor=PANEL,
+        color=LINE_GREY,
     )
     g.attr("edge", arrowsize="0.6")
     by_key = {u.key: u for u in units}
@@ -376,14 +376,14 @@ def network(
             continue
         with g.subgraph(name=cluster_id[cname]) as c:
             c.attr(
-                label=graphviz.nohtml(cname), style="rounded,dashed", color="#9e9e9e", fontsize="11"
+                label=graphviz.nohtml(cname), style="rounded,dashed", color=LINE_GREY, fontsize="11"
             )
             if len(members) > 1 and not any(u.key in linked for u in members):
                 table = f"t{cluster_id[cname].split('_')[1]}"
                 whole[cname] = table
                 rows = "".join(
-                    f'<TR><TD PORT="{ids[u.key]}" BORDER="1" STYLE="ROUNDED" COLOR="#9e9e9e" '
-                    f'BGCOLOR="#f5f5f5" CELLPADDING="4">{_unit_label(u, known)[1:-1]}</TD></TR>'
+                    f'<TR><TD PORT="{ids[u.key]}" BORDER="1" STYLE="ROUNDED" COLOR="{LINE_GREY}" '
+                    f'BGCOLOR="{PANEL}" CELLPADDING="4">{_unit_label(u, known)[1:-1]}</TD></TR>'
                     for u in members
                 )
                 c.node(
@@ -417,7 +417,7 @@ def network(
             # xlabel, not label: an edge label would give every edge a rank of its own
             attrs.update(xlabel=f"×{n}", fontsize="9", fontcolor=GREY)
         if s is None:
-            attrs.update(color=NO_GRAD, tooltip="gradient not kept")
+            attrs.update(color=NO_GRAD, style="dotted", tooltip="gradient not kept")
         elif s == 0:
             attrs.update(color=NO_GRAD, style="dashed", tooltip=f"gradient 0 on {n} arrows")
         else:
@@ -545,15 +545,16 @@ def _legend(g: graphviz.Digraph, lo: int, hi: int) -> None:
         t = (e - lo) / (hi - lo)
         cells.append(
             f'<TD BGCOLOR="{colour(t)}" WIDTH="34"><FONT POINT-SIZE="9" '
-            f'COLOR="{"white" if t < 0.3 or t > 0.85 else "black"}">1e{e}</FONT></TD>'
+            f'COLOR="{ink_on(colour(t))}">1e{e}</FONT></TD>'
         )
     grey = f'<FONT POINT-SIZE="9" COLOR="{GREY}">'
     cells.append(f'<TD WIDTH="70">{grey}- - -  0</FONT></TD>')
-    cells.append(f'<TD BGCOLOR="{NO_GRAD}" WIDTH="70"><FONT POINT-SIZE="9">not kept</FONT></TD>')
+    cells.append(f'<TD WIDTH="70">{grey}· · ·  not kept</FONT></TD>')
     label = (
         '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3">'
         f'<TR><TD COLSPAN="{len(cells)}" ALIGN="LEFT"><FONT POINT-SIZE="9">RMS gradient along '
-        "an arrow (log scale); grey dashed: 0; light grey: not kept (no retain_grad())"
+        "an arrow (log scale; darker and thicker: larger); grey dashed: 0; grey dotted: not "
+        "kept (no retain_grad())"
         f"</FONT></TD></TR><TR>{''.join(cells)}</TR></TABLE>>"
     )
     with g.subgraph(name="cluster_legend") as c:

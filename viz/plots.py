@@ -24,6 +24,7 @@ except ImportError as e:  # pragma: no cover - matplotlib is the `plots` extra
     ) from e
 
 from .modules import modules_by_parameter, parent_module
+from .style import HISTOGRAM
 
 
 def _finish(fig: Figure, path: str | Path | None) -> Figure:
@@ -228,7 +229,7 @@ def plot_gradient_histograms(
     fig = Figure(figsize=(6, 1.0 + 1.1 * len(logs)))
     axes = fig.subplots(len(logs), 1, sharex=True, squeeze=False)[:, 0]
     for ax, (name, v) in zip(axes, logs.items(), strict=True):
-        ax.hist(v, bins=edges, color="#4575b4")
+        ax.hist(v, bins=edges, color=HISTOGRAM)
         zeros = int((groups[name] == 0).sum())
         extra = f", {zeros} exactly 0" if zeros else ""
         ax.set_ylabel("count")

@@ -21,6 +21,73 @@ HIGHLIGHT = "#ffe082"
 WARN = "#d50000"  # a gate whose recorded derivative check_gates found wrong
 WARN_FILL = "#ffcdd2"
 
+# The network view's gradient scale, small to large: viridis from its middle (t = 0.5) to its
+# dark end (t = 0), so that it stays readable to the colour-blind (one lightness order, checked
+# under a simulated deuteranopia) and every arrow keeps 3:1 against white; thickness grows with
+# it too, so colour is never the only cue.
+SCALE = ["#1f9e89", "#26828e", "#31688e", "#3e4989", "#482878", "#440154"]
+LINE_GREY = "#757575"  # lines, borders and dashed arrows: 4.6:1 on white
+PANEL = "#f5f5f5"  # a box's background (black text on it 19:1)
+HISTOGRAM = "#3e4989"  # gradient histogram bars (viridis, as the scale)
+
+# Every colour the pictures and the page use, by what it is drawn as. tests/test_colours.py
+# finds every colour written in viz/ and checks it is here and meets WCAG 2.1 AA on white:
+# "text" 4.5:1, "graphic" (lines, arrows, outlines) 3:1; a "fill" sits behind black text
+# (4.5:1) and always comes with a 3:1 outline or a word, never alone; "decoration" is a
+# separator no meaning depends on (WCAG 1.4.11 asks nothing of it); "background" is white.
+PALETTE = {
+    GREEN: "text",
+    RED: "text",
+    BLUE: "text",
+    GREY: "text",
+    WARN: "text",
+    "#212121": "text",
+    "#424242": "text",
+    "#616161": "text",
+    "black": "text",
+    "#000000": "text",
+    LINE_GREY: "graphic",
+    **{c: "graphic" for c in SCALE},
+    HISTOGRAM: "graphic",
+    HIGHLIGHT: "fill",
+    WARN_FILL: "fill",
+    PANEL: "fill",
+    "#e0e0e0": "decoration",
+    "#ffffff": "background",
+    "#fff": "background",
+    "white": "background",
+}
+
+
+def _linear(hex_colour: str) -> tuple[float, float, float]:
+    """sRGB '#rrggbb' (or a name in NAMED) as linear-light RGB in [0, 1]."""
+    h = NAMED.get(hex_colour.lower(), hex_colour.lower())
+    if len(h) == 4:
+        h = "#" + "".join(c * 2 for c in h[1:])
+    rgb = [int(h[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    return tuple(c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
+
+
+NAMED = {"black": "#000000", "white": "#ffffff"}
+
+
+def luminance(colour: str) -> float:
+    """WCAG 2.1 relative luminance of a colour."""
+    r, g, b = _linear(colour)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str = "#ffffff") -> float:
+    """WCAG 2.1 contrast ratio of two colours (1 to 21)."""
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def ink_on(background: str) -> str:
+    """Black or white: whichever reads better on `background`."""
+    return "black" if contrast("black", background) >= contrast("white", background) else "white"
+
+
 Format = str | Callable[[float], str]
 DEFAULT_FORMAT = ".4g"
 MORE_DIGITS = 4  # how many digits `equation` may add before it says "≈"

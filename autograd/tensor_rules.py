@@ -112,6 +112,8 @@ def _elementwise(text: str, name: str, fn: Callable[..., Array], i: int = 0) -> 
 
     def shapes(g, xs, s):
         back = "" if xs[i].shape == g.shape else f", summed back to {_s(xs[i].shape)}"
+        if text in ("δ", "−δ"):
+            return f"{_s(g.shape)} → {_s(g.shape)}{back}"
         return f"{_s(g.shape)} ⊙ {_s(g.shape)} = {_s(g.shape)}{back}"
 
     return Part(name, text, compute, shapes)

@@ -58,3 +58,40 @@ def test_large_tensors_keep_the_summary_and_a_small_picture():
     assert len(src) < 20_000
     small = Tensor(np.arange(12.0), requires_grad=True)
     assert ">11<" in draw((small * 1).sum()).source  # a vector of 12 is drawn in full
+
+
+def test_backward_steps_replay_a_tensor_graph_with_each_gate_rule():
+    from gradtrace.viz import backward_steps
+
+    m, E = two_two_two()
+    steps = backward_steps(E)
+    assert len(steps) == 9  # the seed, then *, sum, **2, -, sigmoid, linear, sigmoid, linear
+    last = steps.steps[-1]
+    assert "dW = δᵀ·X = [[0.0004386, 0.0008771], [0.0004977, 0.0009954]]" in last.caption
+    assert "(1, 2)ᵀ·(1, 2) = (2, 2)" in last.caption
+    final = {id(p): d for p, _, _, _, d in last.products}
+    np.testing.assert_allclose(final[id(m[0].weight)], m[0].weight.grad, rtol=1e-12)
+    src = steps[6].source  # the second-layer linear gate at work: its rule under its wires
+    assert "dW = δᵀ·X" in src and ">0.08217<" in src
+    assert "0.weight" in steps[0].source and "0.0004386" not in steps[0].source
+
+
+def test_the_page_steps_through_the_tensor_network_and_its_panel_has_the_matrix():
+    from gradtrace.viz import explore
+
+    _, E = two_two_two()
+    page = explore(E).page()
+    assert "[ 0.0004386  0.0008771 ]\\n[ 0.0004977  0.0009954 ]" in page  # 0.weight.grad
+    assert "dW = δᵀ·X" in page and "retain_grad" not in page
+
+
+def test_large_tensors_never_make_a_large_page():
+    from gradtrace.viz import explore
+
+    rng = np.random.default_rng(0)
+    w = Tensor(rng.normal(size=(100, 100)), requires_grad=True)
+    x = Tensor(rng.normal(size=(50, 100)))
+    loss = ((x @ w).tanh() ** 2).mean()
+    loss.backward()
+    page = explore(loss).page()
+    assert len(page.encode()) < 150_000 and "norm" in page

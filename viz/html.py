@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gradtrace import topological_order
+from gradtrace import rule_of, topological_order
 
 from .circuit import MAX_NODES, picture_order
 from .dot import to_bytes, write_file
@@ -35,12 +35,12 @@ from .explain import explain
 from .graph import as_root, is_tensor, nodes
 from .network import network
 from .page_state import layout
-from .steps import BackwardSteps
-from .style import BLUE, GREEN, RED, Format, equation, fmt_number
+from .steps import BackwardSteps, inline_matrix, tensor_rule_lines
+from .style import BLUE, DEFAULT_FORMAT, GREEN, RED, Format, equation, fmt_number, matrix_text
 
 PAGE = Path(__file__).with_name("page")  # explorer.js and explorer.css
 MAX_BYTES = 25_000_000  # a page bigger than this shows the network view instead
-PANEL_FMT = ".6g"  # numbers in the node panel: more digits than the pictures
+PANEL_FMT = DEFAULT_FORMAT  # numbers in the node panel: four significant digits, as everywhere
 PANEL_PATHS = 16  # the chain-rule panel writes out at most this many paths
 _ids = itertools.count(1)
 
@@ -97,13 +97,13 @@ def explore(
     `max_bytes`, show the network view instead (grouped by `model` when given), with a note;
     None lifts either limit. Needs Graphviz's `dot`."""
     root = as_root(root)
-    if is_tensor(root):
+    if is_tensor(root) and not hasattr(root, "_shares"):
         raise TypeError(
-            "explore/to_html step through Value graphs (scalar local gradients); a Tensor graph "
-            "records vector-Jacobian products instead: draw it with viz.render(root, 'g.svg')"
+            "explore/to_html step through gradtrace graphs (Values, or Tensors by each gate's "
+            "rule); a traced PyTorch graph has no gates to replay: draw it with viz.render"
         )
     order = picture_order(nodes(root))  # the order the pictures number n0, n1, ...
-    title = title or f"gradtrace: {_name(root, root)} = {fmt_number(root.data, PANEL_FMT)}"
+    title = title or f"gradtrace: {_name(root, root)} = {_show(root.data, PANEL_FMT)}"
     if max_nodes is not None and len(order) > max_nodes:
         note = (
             f"{len(order)} nodes: too many to step through gate by gate (max_nodes={max_nodes});"
@@ -151,6 +151,29 @@ def _name(node: Any, root: Any) -> str:
     return f"({node.op})" if node.parents else fmt_number(node.data)
 
 
+def _show(x: Any, fmt: Format) -> str:
+    """A number, or a tensor on one line (in full when small: "[[0.1, 0.2], [0.3, 0.4]]")."""
+    return inline_matrix(x, fmt) if hasattr(x, "shape") and x.size != 1 else fmt_number(x, fmt)
+
+
+def _panel(x: Any) -> str:
+    """A value or gradient for the node panel: a small tensor row by row (the panel keeps the
+    line breaks), a big one as its summary, a number at the panel's digits."""
+    if hasattr(x, "shape") and x.size != 1:
+        return "\n".join(matrix_text(x, PANEL_FMT)) + f"   {tuple(x.shape)}"
+    return fmt_number(x, PANEL_FMT)
+
+
+def _tensor_inputs(n: Any, index: dict, steps: BackwardSteps) -> list[dict]:
+    """A Tensor gate's inputs for the panel: its rule for each (from its record), with shapes."""
+    g = n.grad if n.grad is not None else n.data
+    lines = tensor_rule_lines(n, g)
+    return [
+        {"node": index[id(p)], "local": f"d{name} = {text}   {shapes}"}
+        for p, (name, text, shapes) in zip(n.parents, lines, strict=True)
+    ]
+
+
 def _formula(gate: Any, show: Any) -> str:
     """What a gate computes from its inputs, each written by `show`: "0.15 × 0.05",
     "sigmoid(0.3775)", "0.0275 +0.35"."""
@@ -173,7 +196,10 @@ _SIGN = {"+": "+", "*": "×"}
 def _computes(gate: Any, fmt: Format, name: Any) -> str:
     """ "w1 × i1 = 0.15 × 0.05 = 0.0075": names where the inputs have labels, and numbers
     that add up as shown (style.equation gives them the digits the result needs)."""
-    if gate.op in _SIGN and len(gate.parents) >= 2:
+    if is_tensor(gate):  # a Tensor gate: its forward rule, then its numbers
+        rule = rule_of(gate)
+        said = (rule.forward + ", " if rule else "") + f"= {_show(gate.data, fmt)}"
+    elif gate.op in _SIGN and len(gate.parents) >= 2:
         said = equation([p.data for p in gate.parents], _SIGN[gate.op], gate.data, fmt)
     else:
         said = (
@@ -240,14 +266,19 @@ def _nodes(
             names[f"w{i}_{j}"] = names[f"r{i}_{j}"] = i
         parts = last.parts.get(id(n), [])
         total = last.grads.get(id(n), 0.0)
+        tensor = steps.tensor
         nodes.append(
             {
                 "name": name(n),
                 "op": n.op,
-                "value": fmt_number(n.data, PANEL_FMT),
-                "grad": fmt_number(total, PANEL_FMT),
-                "parts": equation(parts, "+", total, PANEL_FMT) if len(parts) > 1 else "",
-                "inputs": [
+                "value": _panel(n.data),
+                "grad": _panel(total),
+                "parts": equation(parts, "+", total, PANEL_FMT)
+                if len(parts) > 1 and not tensor
+                else "",
+                "inputs": _tensor_inputs(n, index, steps)
+                if tensor
+                else [
                     {"node": index[id(p)], "local": fmt_number(lo, PANEL_FMT)}
                     for p, lo in zip(n.parents, n.local_grads, strict=True)
                 ],
@@ -280,7 +311,7 @@ def _chain_rule(root: Any, node: Any, node_sum: str | None) -> dict:
 def _forward_steps(order: list[Any], gates: list[Any], fmt: Format, name: Any) -> list[dict]:
     """The inputs, then one step per gate in the engine's order: what it computes."""
     n = len(gates)
-    inputs = ", ".join(f"{name(x)} = {fmt_number(x.data, fmt)}" for x in order if not x.parents)
+    inputs = ", ".join(f"{name(x)} = {_show(x.data, fmt)}" for x in order if not x.parents)
     steps = [
         {
             "phase": "forward",
@@ -316,13 +347,13 @@ def _backward_steps(order: list[Any], steps: BackwardSteps, name: Any) -> list[d
         else:
             twice = len({id(p) for p, *_ in s.products}) < len(s.products)  # a * a
             said = "; ".join(
-                f"{name(p)}{f' (input {k + 1})' if twice else ''}: "
-                + equation([lo, up], "×", d, steps.fmt)
+                f"{name(p)}{f' (input {k + 1})' if twice else ''}: " + steps.product(lo, up, d)
                 for p, k, lo, up, d in s.products
             )
+            how = "by its rule" if steps.tensor else "local × upstream = downstream"
             caption = (
                 f"backward, step {s.index} of {n}: the {s.gate.op} gate ({name(s.gate)}), "
-                f"local × upstream = downstream: {said}"
+                f"{how}: {said}"
             )
         out.append(
             {

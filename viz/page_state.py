@@ -15,7 +15,7 @@ from typing import Any
 
 from .dot import cell, to_bytes
 from .steps import BackwardSteps
-from .style import BLUE, equation
+from .style import BLUE
 
 
 @dataclass
@@ -31,10 +31,7 @@ def _grad_changes(steps: BackwardSteps) -> dict[int, list[list]]:
     for s in steps.steps:
         arrived = [id(steps.root)] if s.gate is None else [id(p) for p, *_ in s.products]
         for key in dict.fromkeys(arrived):
-            got = s.parts[key]
-            text = (
-                steps.num(got[0]) if len(got) == 1 else equation(got, "+", s.grads[key], steps.fmt)
-            )
+            text = steps.part_text(s.parts[key], s.grads[key])
             changes.setdefault(key, []).append([s.index, text])
     return changes
 
@@ -45,7 +42,8 @@ def _wire_changes(steps: BackwardSteps) -> dict[tuple[int, int], tuple[int, str,
     out = {}
     for s in steps.steps[1:]:
         for _, k, lo, up, d in s.products:
-            out[(id(s.gate), k)] = (s.index, steps.product(lo, up, d), steps.num(d))
+            said = steps.rule_text(lo) if steps.tensor else steps.product(lo, up, d)
+            out[(id(s.gate), k)] = (s.index, said, steps.num(d))
     return out
 
 

@@ -22,8 +22,9 @@ from typing import Any
 
 import gradtrace
 import graphviz
+import numpy as np
 
-from .circuit import Picture
+from .circuit import PICTURE_GLYPHS, Picture
 from .dot import (
     CAPTION,
     Writer,
@@ -35,7 +36,7 @@ from .dot import (
     write_file,
 )
 from .graph import as_root
-from .style import BLUE, DEFAULT_FORMAT, Format, equation, fmt_number
+from .style import BLUE, DEFAULT_FORMAT, Format, equation, fmt_number, grid_rows, summary
 
 
 @dataclass
@@ -58,15 +59,17 @@ class BackwardSteps:
         self.root = root = as_root(root)
         self.fmt = fmt
         self.order = gradtrace.topological_order(root)  # backward's own order, root first
-        if any(n.parents and getattr(n, "local_grads", None) is None for n in self.order):
+        self.tensor = any(hasattr(n, "_shares") and n.parents for n in self.order)
+        if not self.tensor and any(
+            n.parents and getattr(n, "local_grads", None) is None for n in self.order
+        ):
             raise TypeError(
-                "backward_steps replays the scalar local gradients of Value graphs; Tensor "
-                "gates record vector-Jacobian products instead (draw the Tensor graph), and a "
-                "PyTorch tensor after backward() has lost them (use viz.trace_torch, or "
-                "backward(retain_graph=True))"
+                "backward_steps replays the local gradients a gate recorded (Value) or its "
+                "vector-Jacobian product (gradtrace Tensor); a PyTorch tensor after backward() "
+                "has lost them (use viz.trace_torch, or backward(retain_graph=True))"
             )
         self.picture = Picture(root, fmt=fmt, rankdir=rankdir, order=self.order[::-1])
-        self.steps = list(self._replay())
+        self.steps = list(self._replay_tensor() if self.tensor else self._replay())
         self._positions: dict[str, tuple[float, float]] | None = None
         self._caption_width: int | None = None  # points: the widest caption, kept left
 
@@ -85,14 +88,34 @@ class BackwardSteps:
         node = gate.parents[k]
         if node.label:
             return node.label
-        where = f"from {node.op}" if node.parents else f"the number {self.num(node.data)}"
+        what = "the constant" if self.tensor else "the number"
+        where = f"from {node.op}" if node.parents else f"{what} {self.num(node.data)}"
         return f"input {k + 1} ({where})"
 
-    def product(self, local: float, upstream: float, down: float) -> str:
-        """ "local × upstream = downstream", with digits enough to add up as shown."""
+    def product(self, local: Any, upstream: Any, down: Any) -> str:
+        """ "local × upstream = downstream", with digits enough to add up as shown; for a
+        Tensor gate (`local` is its rule line) "dW = δᵀ·X = [[...]]" with its numbers."""
+        if isinstance(local, tuple):
+            name, text, shapes = local
+            return f"d{name} = {text} = {inline_matrix(down, self.fmt)}  {shapes}"
         return equation([local, upstream], "×", down, self.fmt)
 
-    def num(self, x: float) -> str:
+    def rule_text(self, line: tuple[str, str, str]) -> str:
+        """A Tensor gate's rule for one input, with its shapes: "dW = δᵀ·X  (1, 2)ᵀ·(1, 2)"."""
+        name, text, shapes = line
+        return f"d{name} = {text}  {shapes}"
+
+    def part_text(self, parts: list[Any], total: Any) -> str:
+        """A gradient as received: the number, or its parts adding up ("1 + 1 = 2"); a
+        tensor's total as an inline matrix."""
+        if hasattr(total, "shape"):
+            return inline_matrix(total, self.fmt)
+        return self.num(parts[0]) if len(parts) == 1 else equation(parts, "+", total, self.fmt)
+
+    def num(self, x: Any) -> str:
+        """A number at the pictures' format; a tensor as an inline matrix (or its summary)."""
+        if hasattr(x, "shape") and x.size != 1:
+            return inline_matrix(x, self.fmt)
         return fmt_number(x, self.fmt)
 
     def _replay(self) -> Iterator[Step]:
@@ -136,6 +159,50 @@ class BackwardSteps:
                 f"step {index}: the {gate.op} gate, local × upstream = downstream: {said}",
             )
 
+    def _replay_tensor(self) -> Iterator[Step]:
+        """The same replay for a Tensor graph: each gate hands its inputs their shares of
+        δ by its VJP, and each frame writes the gate's rule (tensor_rules) with its shapes;
+        a product is (input, k, rule line, δ, the share)."""
+        root = self.root
+        seed = np.ones_like(root.data)
+        grads: dict[int, Any] = {id(root): seed}
+        parts: dict[int, list[Any]] = {id(root): [seed]}
+        branch: dict[tuple[int, int, int], Any] = {}
+        ones = "1" if seed.size == 1 else f"ones {seed.shape}"
+        name = self._name(root)
+        yield Step(
+            0, None, [], dict(grads), _copy(parts), {}, f"step 0: seed d{name}/d{name} = {ones}"
+        )
+        index = 0
+        for gate in self.order:
+            if not gate.parents:
+                continue
+            index += 1
+            upstream = grads.get(id(gate))
+            shares = list(gate._shares(upstream)) if upstream is not None else []
+            lines = tensor_rule_lines(gate, upstream)
+            products = []
+            for k, parent in enumerate(gate.parents):
+                if not shares or shares[0][0] is not parent:
+                    continue
+                down = shares.pop(0)[1]
+                grads[id(parent)] = down if id(parent) not in grads else grads[id(parent)] + down
+                parts.setdefault(id(parent), []).append(down)
+                branch[(id(parent), id(gate), k)] = down
+                products.append((parent, k, lines[k], upstream, down))
+            said = "; ".join(
+                f"{self._input_name(gate, p[1])}: {self.product(*p[2:])}" for p in products
+            )
+            yield Step(
+                index,
+                gate,
+                products,
+                dict(grads),
+                _copy(parts),
+                dict(branch),
+                f"step {index}: the {gate.op} gate, by its rule: {said}",
+            )
+
     # ------------------------------------------------------------------ pictures
     def __len__(self) -> int:
         return len(self.steps)
@@ -169,6 +236,8 @@ class BackwardSteps:
             got = step.parts.get(id(node))
             if not got:
                 return None, False
+            if self.tensor:  # the total so far, drawn as a matrix
+                return step.grads[id(node)], True
             if len(got) == 1:
                 return got[0], True
             return equation(got, "+", step.grads[id(node)], self.fmt), True
@@ -179,6 +248,11 @@ class BackwardSteps:
 
         def wire_extra(node: Any, gate: Any, k: int) -> list[str]:
             # Every wire keeps a row for the product, so frames keep the same layout.
+            if self.tensor:  # the gate's rule for this input and its shapes, when it runs
+                if gate is step.gate and k in products:
+                    name, text, shapes = products[k][0]
+                    return [cell(f"d{name} = {text}", BLUE, 10), cell(shapes, BLUE, 9)]
+                return [cell("", size=10), cell("", size=9)]
             if gate is step.gate and k in products:
                 return [cell(self.product(*products[k]), BLUE, 10)]
             return [cell("", size=10)]
@@ -201,9 +275,16 @@ class BackwardSteps:
         if step.gate is None:
             lines = [f"backward, step 0 of {n}: the seed", self.steps[0].caption.split(": ")[1]]
         else:
+            rule = gradtrace.rule_of(step.gate) if self.tensor else None
+            how = (
+                "local × upstream = downstream:"
+                if not self.tensor
+                else "its rule (δ = the gradient from above):"
+            )
             lines = [
-                f"backward, step {step.index} of {n}: the {step.gate.op} gate",
-                "local × upstream = downstream:",
+                f"backward, step {step.index} of {n}: the {step.gate.op} gate"
+                + (f" ({rule.forward})" if rule else ""),
+                how,
             ]
             lines += [
                 f"    {self._input_name(step.gate, k)}: {self.product(lo, up, d)}"
@@ -284,6 +365,33 @@ class BackwardSteps:
             display(self.widget())
         except ImportError:
             display(HTML(self._repr_html_()))
+
+
+def _copy(parts: dict[int, list[Any]]) -> dict[int, list[Any]]:
+    return {k: list(v) for k, v in parts.items()}
+
+
+def tensor_rule_lines(gate: Any, upstream: Any) -> list[tuple[str, str, str]]:
+    """(input, rule text, shapes) per input of a Tensor gate, from its record (a gate without
+    a rule, a learner's own, says its VJP does it)."""
+    rule = gradtrace.rule_of(gate)
+    if rule is None or upstream is None:
+        return [(f"x{k}", "the gate's own vjp", "") for k in range(len(gate.parents))]
+    xs = [p.data for p in gate.parents]
+    settings = {**(gate._settings or {}), **(gate._saved or {})}
+    return [
+        (n, t.translate(PICTURE_GLYPHS), s.translate(PICTURE_GLYPHS))
+        for n, t, s in rule.lines(upstream, xs, settings)
+    ]
+
+
+def inline_matrix(array: Any, fmt: Format = DEFAULT_FORMAT) -> str:
+    """A tensor on one line: "[[0.1, 0.2], [0.3, 0.4]]" when small, its summary when not."""
+    rows = grid_rows(array, fmt)
+    if rows is None or len(rows) * len(rows[0]) == 1:
+        return summary(array, fmt)
+    body = ", ".join("[" + ", ".join(r) + "]" for r in rows)
+    return f"[{body}]" if len(rows) > 1 else body
 
 
 def backward_steps(

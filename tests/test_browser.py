@@ -524,3 +524,41 @@ def test_worksheet_page_gives_feedback_on_every_wire(browser, tmp_path):
         [("1", "#c62828"), ("-4", "#2e7d32"), ("-4", "#c62828"), ("4", "#c62828"), ("1", "#2e7d32")]
     )
     assert not _severe(browser) and _requests(browser) == [path.as_uri()]
+
+
+# ---------------------------------------------------------------------------- in a notebook
+def test_explore_in_a_notebook_saved_as_html_works_without_a_kernel(browser, tmp_path):
+    """explore(root) at the end of a cell shows inline (its text/html output); the executed
+    notebook exported by nbconvert (what nbviewer shows) still steps and opens nodes."""
+    nbformat = require("nbformat", "pip install nbformat (the `dev` extra)")
+    require("nbconvert", "pip install nbconvert (the `dev` extra)")
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+    from selenium.webdriver.common.keys import Keys
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "from gradtrace import Value\n"
+            "from gradtrace.viz import explore\n"
+            "x, y, z = Value(-2.0, 'x'), Value(5.0, 'y'), Value(-4.0, 'z')\n"
+            "f = (x + y) * z\n"
+            "f.backward()\n"
+            "explore(f)"
+        )
+    ]
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    (output,) = nb.cells[0].outputs
+    assert "gradtrace-explorer" in output["data"]["text/html"]  # shown inline
+    html_text, _ = HTMLExporter().from_notebook_node(nb)
+    path = tmp_path / "saved.html"
+    path.write_text(html_text, encoding="utf-8")
+    root = _open(browser, path)  # no kernel: only the saved output and its script
+    assert root.get_attribute("data-steps") == "6"
+    root.find_element("css selector", ".gt-next").click()
+    assert root.get_attribute("data-step") == "1"
+    assert browser.find_element("css selector", ".gt-caption").text.startswith("forward, step 1")
+    assert browser.execute_script("return location.hash") == ""  # a notebook's URL is its own
+    node = root.find_element("css selector", "g[role=button]")
+    node.send_keys(Keys.ENTER)
+    assert root.find_element("css selector", ".gt-panel h2").text

@@ -36,8 +36,7 @@
     }
 
     // A transparent box behind a node, so a whole wire label (not only its glyphs) is a target.
-    function addHitArea(g) {
-      var box = g.getBBox();
+    function addHitArea(g, box) {
       var rect = document.createElementNS(g.namespaceURI, "rect");
       rect.setAttribute("class", "gt-hit");
       rect.setAttribute("x", box.x - 2);
@@ -50,10 +49,11 @@
 
     // The SVG elements of each node in frame j (data-node, written by the page: n3 the gate,
     // w3 its wire, w3_1 a branch, b3 the split dot; an arrow belongs to the node it leaves),
-    // and the texts of each wire that change from step to step (data.slots).
+    // and the texts of each wire that change from step to step (data.slots). Every size is
+    // measured first and every change made after, so the browser lays the picture out once.
     function prepare(j) {
       if (prepared[j]) return prepared[j];
-      var byNode = {};
+      var byNode = {}, boxes = [], texts = [], classes = [];
       var groups = frames[j].querySelectorAll("g.node[data-node], g.edge[data-node]");
       Array.prototype.forEach.call(groups, function (g) {
         var i = +g.getAttribute("data-node");
@@ -61,22 +61,26 @@
         var slot = slotsByName[g.getAttribute("data-name")];
         Array.prototype.forEach.call(g.querySelectorAll("text"), function (t) {
           var fill = (t.getAttribute("fill") || "").toLowerCase();
-          if (fill === data.valueColor) t.classList.add("gt-val");
-          if (fill === data.gradColor) t.classList.add("gt-grad");
+          if (fill === data.valueColor) classes.push([t, "gt-val"]);
+          if (fill === data.gradColor) classes.push([t, "gt-grad"]);
           if (!slot) return;
-          if (fill === data.gradColor && slot.g) slot.gradText = centred(t);
-          if (fill === data.productColor && slot.p) slot.productText = centred(t);
+          if (fill === data.gradColor && slot.g) texts.push([slot, "gradText", t, t.getBBox()]);
+          if (fill === data.productColor && slot.p) {
+            texts.push([slot, "productText", t, t.getBBox()]);
+          }
         });
-        if (g.classList.contains("node")) addHitArea(g);
+        if (g.classList.contains("node")) boxes.push([g, g.getBBox()]);
       });
+      boxes.forEach(function (b) { addHitArea(b[0], b[1]); });
+      classes.forEach(function (c) { c[0].classList.add(c[1]); });
+      texts.forEach(function (x) { x[0][x[1]] = centred(x[2], x[3]); });
       prepared[j] = byNode;
       return byNode;
     }
 
     // Graphviz starts a table cell's text where its widest version starts; a shorter text
     // must stay in the middle of its wire, so it is anchored at the middle instead.
-    function centred(t) {
-      var box = t.getBBox();
+    function centred(t, box) {
       if (box.width) {
         t.setAttribute("x", box.x + box.width / 2);
         t.setAttribute("text-anchor", "middle");

@@ -63,7 +63,9 @@ class EngineFinding:
 @dataclass
 class EngineReport:
     """What check_engine found: `findings`, `skipped` (ops the class lacks), `checks` run and
-    `passed_checks`; `passed`, `score`, `str()` (a table) and `draw()`."""
+    `passed_checks`; `passed`, `score`, `str()` (a table) and `draw()`. A class with no
+    reflected method at all (`__radd__`, ...) has them skipped; one that has some but not
+    another gets `reflected-op` for the missing one."""
 
     findings: list[EngineFinding]
     skipped: list[str]
@@ -132,8 +134,10 @@ def check_engine(value_class: type, seed: int = 0) -> EngineReport:
     for probe in probes.ALL:
         xs = probe.leaves(rng)  # drawn even when skipped, so other probes keep their values
         lacking = [m for m in probe.needs if not hasattr(kind, m)]
+        if probe.kind == "reflected" and not any(hasattr(kind, m) for m in REFLECTED.values()):
+            lacking.append(REFLECTED[probe.op])  # none written yet: not started, not wrong
         if lacking:
-            skipped.append(probe.op or probe.check)
+            skipped.append(REFLECTED[probe.op] if probe.kind == "reflected" else probe.op)
             continue
         checks += 1
         finding = _run(probe, value_class, xs, blamed)
@@ -241,7 +245,7 @@ def _wrong_forward(probe, nodes, want_out, got_out, where, want, blamed) -> Engi
     return EngineFinding(
         probe.check,
         cause,
-        f"{where}: {probe.check} should be {want_out:.6g} but your engine gives {got_out:.6g}; "
+        f"{where}: it should be {want_out:.6g} but your engine gives {got_out:.6g}; "
         f"{hint}.",
         want_out,
         got_out,
@@ -292,7 +296,7 @@ def _reflected_hint(op: str) -> str:
     name = REFLECTED.get(op, "the reflected method")
     return (
         f"a number on the left calls {name}(self, other) with the operands swapped "
-        f"(2 - a is a.__rsub__(2)); define it to compute other {_SYMBOL[op]} self"
+        f"(2 {_SYMBOL[op]} a is a.{name}(2)); define it to compute other {_SYMBOL[op]} self"
     )
 
 
@@ -347,8 +351,10 @@ def _reference_out(probe: probes.Probe, xs: list[float]) -> float:
 
 
 def _where(probe: probes.Probe, xs: list[float]) -> str:
+    """The probe and its leaf values, as a message starts: "In a * b with a = 2, b = -1"."""
     names = probes.leaf_names(probe)
-    return "with " + ", ".join(f"{n} = {x:g}" for n, x in zip(names, xs, strict=True))
+    values = ", ".join(f"{n} = {x:g}" for n, x in zip(names, xs, strict=True))
+    return f"In {probe.check} with {values}"
 
 
 def _in_order(probe: probes.Probe, want: dict[str, float]) -> list[str]:

@@ -245,8 +245,7 @@ def _wrong_forward(probe, nodes, want_out, got_out, where, want, blamed) -> Engi
     return EngineFinding(
         probe.check,
         cause,
-        f"{where}: it should be {want_out:.6g} but your engine gives {got_out:.6g}; "
-        f"{hint}.",
+        f"{where}: it should be {want_out:.6g} but your engine gives {got_out:.6g}; {hint}.",
         want_out,
         got_out,
         "out.data",

@@ -230,7 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="the input to explain (repeatable; default: every input)",
     )
     explain.add_argument("--by", default="gate", choices=["gate", "label"])
-    explain.add_argument("--fmt", default=".6g", help="number format (default .6g)")
+    explain.add_argument(
+        "--fmt", default=".4g", help="number format (default .4g: four significant digits)"
+    )
     explain.add_argument(
         "--max-paths",
         type=int,

@@ -95,3 +95,41 @@ def test_large_tensors_never_make_a_large_page():
     loss.backward()
     page = explore(loss).page()
     assert len(page.encode()) < 150_000 and "norm" in page
+
+
+def test_explain_writes_each_gate_rule_with_shapes_and_numbers_ending_in_wrt_grad():
+    from gradtrace.viz import explain
+
+    m, E = two_two_two()
+    text = str(explain(E, wrt=m[0].weight))  # no label, no retain_grad
+    assert "the linear gate's rule: dW = δᵀ·X   (1, 2)ᵀ·(1, 2) = (2, 2)" in text
+    assert "dz = δ ⊙ σ(z)(1 − σ(z))" in text
+    assert "[ 0.1385  -0.0381 ]" in text  # delta_o1, delta_o2 (notes: 0.1384985, -0.0380983)
+    assert "[ 0.0004386  0.0008771 ]" in text  # dE/dw1, dE/dw2 (notes: 0.00043856 ...)
+    ending = text.split("0.weight.grad (backward) =")[1]  # the explanation ends in wrt.grad
+    assert "✓ the same as the rules give" in ending and "the linear gate" not in ending
+    md = explain(E, wrt=m[0].weight)._repr_markdown_()
+    assert "\\begin{bmatrix} 0.0004386 & 0.0008771 \\\\ 0.0004977 & 0.0009954 \\end{bmatrix}" in md
+
+
+def test_explain_says_when_grad_is_not_what_the_rules_give():
+    from gradtrace.viz import explain
+
+    m, E = two_two_two()
+    E.backward()  # a second pass: the leaves hold twice the gradient
+    assert "✗ NOT what the rules give" in str(explain(E, wrt=m[0].weight))
+
+
+def test_explain_of_a_small_cnn_writes_the_pooling_and_convolution_rules():
+    from gradtrace import conv2d, max_pool2d
+    from gradtrace.viz import explain
+
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.normal(size=(1, 1, 4, 4)))
+    w = Tensor(rng.normal(size=(1, 1, 3, 3)), requires_grad=True, label="w")
+    loss = max_pool2d(conv2d(x, w), 2).sum()
+    loss.backward()
+    text = str(explain(loss, wrt=w))
+    assert "each window's δ routed to its arg-max" in text
+    assert "Σ over n, j, k of δ[n, o, j, k] ⊙ window (j, k)" in text
+    assert "✓ the same as the rules give" in text

@@ -24,9 +24,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .chain_rule import ChainRule, NodeSum, Path, chain_rule, largest_jacobian, same
 from .graph import as_root
-from .style import Format, fmt_number, summary
+from .style import DEFAULT_FORMAT, Format, fmt_number, matrix_text, summary
+from .tensor_explain import RuleStep, rule_lines, rule_markdown, rule_steps
 from .typeset import (
     escape_markdown,
     frac,
@@ -60,6 +63,8 @@ class Explanation:
     nodes: tuple[NodeSum, ...]
     notes: tuple[str, ...]
     names: dict[int, str] = field(repr=False)  # id(node) -> name
+    rules: tuple[RuleStep, ...] = ()  # Tensor graphs: each gate's rule with its numbers
+    ending: tuple[str, ...] = ()  # Tensor graphs: wrt.grad, and whether the rules agree
 
     def name_of(self, node: Any) -> str | None:
         """The name this explanation gives `node` (None if it is not part of it)."""
@@ -121,6 +126,8 @@ class Explanation:
             lines.append(self.nodes_heading())
         for n in self.nodes:
             lines += self._node_lines(n)
+        if self.rules:
+            lines += ["", *rule_lines(self.root, self.rules, self.fmt), *self.ending]
         if self.notes:
             lines.append("")
             lines += [f"Note: {note}" for note in self.notes]
@@ -254,6 +261,9 @@ class Explanation:
             rows.append((lhs, self._node_sides(n)))
         if rows:
             parts.append(tex_block(rows, fmt))
+        if self.rules:
+            parts.append("\n".join(rule_markdown(self.root, self.rules, fmt, tex_name)))
+            parts.append("\n\n".join(f"`{line.strip()}`" for line in self.ending))
         parts += [f"*Note: {escape_markdown(note)}*" for note in self.notes]
         return "\n\n".join(parts)
 
@@ -263,7 +273,7 @@ def explain(
     wrt: Any = None,
     *,
     by: str = "gate",
-    fmt: Format = ".6g",
+    fmt: Format = DEFAULT_FORMAT,
     max_paths: int = MAX_PATHS,
 ) -> Explanation:
     """How backprop got `wrt.grad`: the sum over paths of products of local gradients, and
@@ -271,10 +281,11 @@ def explain(
 
     `wrt` is a node of the graph or a label; None explains every node's gradient (per node).
     `by="gate"` writes one factor per gate; `by="label"` one per hop between labeled nodes.
-    `fmt` is a format spec (".6g", ".2f") or a function of a float, as for `draw`. Paths are
-    written out only when there are at most `max_paths`; they are counted, never enumerated,
-    first. Tensor graphs get the per-node form with shapes: their factors are Jacobians,
-    which gradtrace never builds (each gate applies its vector-Jacobian product)."""
+    `fmt` is a format spec (".4g", the default: four significant digits; ".2f") or a
+    function of a float, as for `draw`. Paths are written out only when there are at most
+    `max_paths`; they are counted, never enumerated, first. Tensor graphs get the per-node
+    form with shapes (their factors are Jacobians, which gradtrace never builds: each gate
+    applies its vector-Jacobian product), then each gate's rule with its numbers."""
     if by not in ("gate", "label"):
         raise ValueError(f"explain(by={by!r}): by must be 'gate' or 'label'")
     if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 0:
@@ -285,6 +296,7 @@ def explain(
     names, target = rule.names, rule.target
     recorded = None if target is None else target.grad
     agrees = None if rule.gradient is None else same(rule.gradient, recorded)
+    rules = rule_steps(root, rule.kept, names) if rule.tensor and by == "gate" else ()
     return Explanation(
         kind="tensor" if rule.tensor else "value",
         by=by,
@@ -300,7 +312,33 @@ def explain(
         nodes=rule.nodes,
         notes=tuple(_notes(rule, max_paths, agrees)),
         names=names,
+        rules=rules,
+        ending=tuple(_ending(rules, names, target, fmt)),
     )
+
+
+def _ending(rules: tuple, names: dict, target: Any, fmt: Format) -> list[str]:
+    """The last lines of a Tensor explanation: wrt.grad as backward left it, checked."""
+    got = next(
+        (s.gradient for s in rules if target is not None and s.name == names[id(target)]), None
+    )
+    if got is None:
+        return []
+    name = names[id(target)]
+    if target.grad is None:
+        return [f"{name}.grad is None: backward() has not run (the rules above need no backward)."]
+    ok = got.shape == target.grad.shape and bool(np.allclose(got, target.grad, rtol=1e-9, atol=0))
+    verdict = (
+        "✓ the same as the rules give"
+        if ok
+        else "✗ NOT what the rules give (backward ran more than once?)"
+    )
+    rows = matrix_text(target.grad, fmt)
+    return [
+        f"{name}.grad (backward) =",
+        *[f"      {r}" for r in rows[:-1]],
+        f"      {rows[-1]}   {verdict}",
+    ]
 
 
 # ---------------------------------------------------------------------- notes

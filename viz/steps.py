@@ -371,18 +371,19 @@ def _copy(parts: dict[int, list[Any]]) -> dict[int, list[Any]]:
     return {k: list(v) for k, v in parts.items()}
 
 
-def tensor_rule_lines(gate: Any, upstream: Any) -> list[tuple[str, str, str]]:
+def tensor_rule_lines(gate: Any, upstream: Any, picture: bool = True) -> list[tuple[str, str, str]]:
     """(input, rule text, shapes) per input of a Tensor gate, from its record (a gate without
-    a rule, a learner's own, says its VJP does it)."""
+    a rule, a learner's own, says its VJP does it); `picture` writes ⊙ as × (the pictures'
+    fonts lack ⊙)."""
     rule = gradtrace.rule_of(gate)
     if rule is None or upstream is None:
         return [(f"x{k}", "the gate's own vjp", "") for k in range(len(gate.parents))]
     xs = [p.data for p in gate.parents]
     settings = {**(gate._settings or {}), **(gate._saved or {})}
-    return [
-        (n, t.translate(PICTURE_GLYPHS), s.translate(PICTURE_GLYPHS))
-        for n, t, s in rule.lines(upstream, xs, settings)
-    ]
+    lines = rule.lines(upstream, xs, settings)
+    if not picture:
+        return lines
+    return [(n, t.translate(PICTURE_GLYPHS), s.translate(PICTURE_GLYPHS)) for n, t, s in lines]
 
 
 def inline_matrix(array: Any, fmt: Format = DEFAULT_FORMAT) -> str:

@@ -88,7 +88,8 @@ fv.backward()
 draw(fv, show_local=True, show_roles=True)
 
 # %%
-print(f"f = {fv.data}   df/dx = {xv.grad}   df/dy = {yv.grad}   df/dz = {zv.grad}   df/dq = {qv.grad}")
+print(f"gradtrace: f = {fv.data}   df/dx = {xv.grad}   df/dy = {yv.grad}   df/dz = {zv.grad}   df/dq = {qv.grad}")
+print("notes:     f = -12    df/dx = -4    df/dy = -4    df/dz = 3    df/dq = -4")
 
 # %%
 # hand derivation == engine == the lecture's numbers

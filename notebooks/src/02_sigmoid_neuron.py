@@ -91,9 +91,10 @@ X0, X1 = Value(x0, "x0"), Value(x1, "x1")
 net = W0 * X0 + W1 * X1 + W2
 f_gates = ((-net).exp() + 1).reciprocal()
 f_gates.backward()
-print(f"out = {f_gates.data:.10f}")
+slide = {"out": "0.73", "w0": "-0.2", "x0": "0.39", "w1": "-0.39", "x1": "-0.59", "w2": "0.2"}
+print(f"out = {f_gates.data:.10f}   (slide {slide['out']})")
 for v in (W0, X0, W1, X1, W2):
-    print(f"df/d{v.label} = {v.grad:+.7f}   (by hand {hand[v.label]:+.7f})")
+    print(f"df/d{v.label} = {v.grad:+.7f}   (by hand {hand[v.label]:+.7f}; slide {slide[v.label]})")
 
 # %% [markdown]
 # The picture, with two decimals like the slide: forward values above each wire (green),

@@ -149,6 +149,10 @@ for v in (W0, X0, W1, X1, W2):
     ex = explain(f_gates, wrt=v, fmt=".2f")
     assert ex.path_lines()[-1].strip() == "= " + slides[v.label]
     assert abs(ex.gradient - hand[v.label]) < 1e-12 and ex.agrees
+# one name per gate in every derivation: the four gates all five paths share read the same
+shared = [explain(f_gates, wrt=v).path_lines()[0].split(" = ", 1)[1].split(" · ")[:4]
+          for v in (W0, X0, W1, X1, W2)]
+assert all(names == shared[0] for names in shared), shared
 per_node = {n.name: n.gradient for n in explain(f_gates, wrt=W0).nodes}
 assert abs(per_node["exp"] - d_g) < 1e-12 and abs(per_node["neg"] - d_e) < 1e-12   # -0.53, -0.20
 

@@ -31,6 +31,7 @@ from .graph import as_root
 from .style import DEFAULT_FORMAT, Format, fmt_number, matrix_text, summary
 from .tensor_explain import RuleStep, rule_lines, rule_markdown, rule_steps
 from .typeset import (
+    code_span,
     escape_markdown,
     frac,
     shape_text,
@@ -230,7 +231,8 @@ class Explanation:
             got = "" if shape is None else f", a {shape_text(shape)} gradient"
             parts.append(f"**How backprop got ${frac(R, X)}$**{got}:")
         else:
-            seen = f" (`{self.wrt}.grad` $= {self.num(self.recorded)}$)" if self.agrees else ""
+            code = code_span(f"{self.wrt}.grad")
+            seen = f" ({code} $= {self.num(self.recorded)}$)" if self.agrees else ""
             parts.append(f"**How backprop got ${frac(R, X)} = {self.num(self.gradient)}$**{seen}:")
         if self.paths is not None:
             n, between = self.n_paths, f"from ${R}$ back to ${X}$"

@@ -9,6 +9,7 @@ through `tex_text`, which escapes it.
 
 from __future__ import annotations
 
+import html
 import re
 
 from .style import Format, fmt_number
@@ -111,8 +112,10 @@ def _tex_word(word: str) -> str:
 
 def tex_text(text: str) -> str:
     """Any text inside LaTeX: specials escaped; a $ (which would end the formula in Markdown)
-    becomes a full-width ＄."""
-    escaped = re.sub(r"[\\{}&#^_%~$]", lambda m: _TEX_SPECIALS[m.group()], text)
+    becomes a full-width ＄ and a backtick ｀; < and > are written \\lt and \\gt outside the
+    text, so no HTML tag is in the formula (Jupyter puts math back into the page's HTML)."""
+    escaped = re.sub(r"[\\{}&#^_%~$`]", lambda m: _TEX_SPECIALS[m.group()], text)
+    escaped = escaped.replace("<", r"}\lt\text{").replace(">", r"}\gt\text{")
     return rf"\text{{{escaped}}}"
 
 
@@ -121,6 +124,7 @@ _TEX_SPECIALS = {
     "^": r"\textasciicircum{}",
     "~": r"\textasciitilde{}",
     "$": "＄",
+    "`": "｀",  # a backtick would start a Markdown code span across the formula
     **{c: "\\" + c for c in "{}&#_%"},
 }
 
@@ -130,4 +134,15 @@ def shape_text(shape: tuple[int, ...]) -> str:
 
 
 def escape_markdown(text: str) -> str:
-    return re.sub(r"([*_`$\\])", r"\\\1", text)
+    """Text shown as itself in Markdown: emphasis, code, math and link marks escaped, and
+    < > & written as HTML entities (Markdown passes a raw tag through to the page)."""
+    text = html.escape(text, quote=False)
+    return re.sub(r"([*_`$\\\[\]])", r"\\\1", text)
+
+
+def code_span(text: str) -> str:
+    """`text` as Markdown inline code, fenced by more backticks than it holds in a row (a
+    backtick in a label cannot close the span early), with a space inside each fence."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}"

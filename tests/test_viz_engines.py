@@ -68,10 +68,10 @@ def _filled(svg: bytes) -> list[str]:
 def test_worked_examples_by_each_engine(engine, monkeypatch):
     _engine(engine, monkeypatch)
     texts = _texts(gv.to_bytes(draw(_xyz()), "svg"))
-    # values -2, 5, -4, 3, -12 above the wires; gradients -4, -4, 3, -4, 1 below
-    assert sorted(texts) == sorted(
-        ["x", "y", "z", "+", "*", "-2", "5", "-4", "3", "-12"] + ["-4", "-4", "3", "-4", "1"]
-    )
+    # values -2, 5, -4, 3, -12 above the wires; gradients -4, -4, 3, -4, 1 below; the legend
+    numbers = ["-2", "5", "-4", "3", "-12"] + ["-4", "-4", "3", "-4", "1"]
+    legend = "value above each wire, gradient below"
+    assert sorted(texts) == sorted(["x", "y", "z", "+", "*", legend] + numbers)
     texts = _texts(gv.to_bytes(draw(_neuron(), show_local=True), "svg"))
     for shown in ("0.7311", "-0.1966", "0.3932", "0.1966", "local 0.1966", "-0.3932"):
         assert shown in texts, shown

@@ -59,6 +59,8 @@ MAX_NODES = 300  # above this many nodes `draw` switches to the network view
 # ranks through a chain of hidden nodes, and 100 such wires (x + x + ... + x) took it more than
 # 10 minutes; drawn at each use, 100 copies take about a second.
 MAX_SPLIT = 4
+LEGEND = "value above each wire, gradient below"
+LEGEND_VERTICAL = "value left of each wire, gradient right"
 TIGHT = {"shape": "plaintext", "margin": "0.02", "width": "0", "height": "0"}  # text, no box
 
 
@@ -406,6 +408,7 @@ def draw(
     model: Any = None,
     check: Any = None,
     size: float | tuple[float, float] | None = None,
+    legend: bool = True,
 ) -> graphviz.Digraph:
     """The computation graph of `root` in the lecture's style, as a `graphviz.Digraph`.
 
@@ -420,6 +423,7 @@ def draw(
     found wrong is drawn in a warning colour, with backward's and the numeric value under
     each wrong input wire. `size` is the largest picture in inches, a width or (width,
     height): a bigger one is scaled down to fit (a notebook's column is about 8 inches wide).
+    `legend` writes on top where values and gradients are, so colour is not the only cue.
     A `gradtrace.check_engine` report draws the learner's graph of its first failing probe
     (`report.draw()`)."""
     if isinstance(root, gradtrace.EngineReport):
@@ -453,6 +457,8 @@ def draw(
     )
     known = grads_computed(order)
     notes = ([] if known else [NOT_COMPUTED]) + check_notes
+    if legend:  # colour is never the only cue: the picture says where values and gradients are
+        notes.append(LEGEND_VERTICAL if rankdir in ("TB", "BT") else LEGEND)
 
     kept = kept_gradients(root) if known else None  # every inner Tensor's gradient too
 

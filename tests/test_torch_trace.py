@@ -226,8 +226,14 @@ def test_an_unlabelled_tensor_leaf_used_many_times_is_named_by_its_shape():
 
 
 def test_a_traced_graph_displays_inline_in_jupyter(torch):
+    from gradtrace.viz import jupyter
     from IPython.core.formatters import SVGFormatter
 
+    ip = type("IP", (), {})()  # just what register() touches: IPython's SVG formatter
+    ip.display_formatter = type("DF", (), {"formatters": {"image/svg+xml": SVGFormatter()}})()
+    assert jupyter.register(ip)
     f = trace_torch(lambda x, y, z: (x + y) * z, -2.0, 5.0, -4.0)
-    svg = SVGFormatter()(f)  # what Jupyter calls to show the cell's result
-    assert svg is not None and "<svg" in svg and ">&#45;12</text>" in svg  # -12, as dot writes it
+    svg = ip.display_formatter.formatters["image/svg+xml"](f)  # what Jupyter shows for it
+    assert svg is not None and "<svg" in svg and ">&#45;12</text>" in svg  # -12, as dot writes
+    jupyter.unregister(ip)
+    assert ip.display_formatter.formatters["image/svg+xml"](f) is None

@@ -2,10 +2,11 @@
 
 autograd must never import viz (or graphviz), so a node cannot carry its own `_repr_svg_`.
 Instead IPython is told, from the outside, how to show one: `register()` adds an
-`image/svg+xml` formatter for `Value` and `Tensor` to the running IPython's display
-formatters. `import gradtrace.viz` calls it (it does nothing outside IPython), and
-`%load_ext gradtrace.viz` does the same in a notebook that has not imported viz. Without
-Graphviz's `dot` the formatter returns None and IPython falls back to the plain text repr.
+`image/svg+xml` formatter for `Value`, `Tensor` and a traced PyTorch graph (`TorchNode`) to
+the running IPython's display formatters. `import gradtrace.viz` calls it (it does nothing
+outside IPython), and `%load_ext gradtrace.viz` does the same in a notebook that has not
+imported viz. Without Graphviz's `dot` the formatter returns None and IPython falls back to
+the plain text repr.
 """
 
 from __future__ import annotations
@@ -39,11 +40,14 @@ def register(ip: Any = None) -> bool:
             return False
     import gradtrace
 
+    from .torch_trace import TorchNode
+
     svg = ip.display_formatter.formatters["image/svg+xml"]
     for name in ("Value", "Tensor"):
         cls = getattr(gradtrace, name, None)
         if cls is not None:
             svg.for_type(cls, node_svg)
+    svg.for_type(TorchNode, node_svg)  # a traced PyTorch graph (no torch import needed)
     return True
 
 
@@ -51,8 +55,11 @@ def unregister(ip: Any) -> None:
     """Remove the formatters again (Values print as text)."""
     import gradtrace
 
+    from .torch_trace import TorchNode
+
     svg = ip.display_formatter.formatters["image/svg+xml"]
     for name in ("Value", "Tensor"):
         cls = getattr(gradtrace, name, None)
         if cls is not None:
             svg.type_printers.pop(cls, None)
+    svg.type_printers.pop(TorchNode, None)

@@ -131,12 +131,6 @@ class TorchNode:
         self.module = ""
         self.model: Any = None  # on the root: the modules, for the network view
 
-    def _repr_svg_(self) -> str | None:
-        """Jupyter shows a traced graph as its picture, as it shows a Value (None: text)."""
-        from .jupyter import node_svg
-
-        return node_svg(self)
-
     def __repr__(self) -> str:
         what = f"op={self.op!r} ({self.torch_op})" if self.op else f"leaf {self.label!r}"
         shape = getattr(self.data, "shape", None)

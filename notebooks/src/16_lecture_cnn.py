@@ -68,7 +68,7 @@ conv.bias.data[:] = b
 a_in = Tensor(image.reshape(1, 1, 28, 28))
 z = conv(a_in)
 a_out = z.sigmoid()
-print(conv, ": input", a_in.shape, "-> feature map", z.shape)
+print(conv, ": input", a_in.shape, "-> feature map", z.shape, "  (notes: 28x28 -> 24x24)")
 print("filter w_lm:\n", w)
 assert z.shape == (1, 1, 24, 24) and 28 - 5 + 1 == 24
 

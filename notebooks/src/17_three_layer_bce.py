@@ -18,7 +18,7 @@
 # gradtrace's `Linear(in, out).weight` has shape (out, in), the notes' w^[n] exactly (note 004
 # writes z = w x; notes 000-002 write z = Wᵀa with W of shape in x out, see notebook 06). A
 # sample is a row, so x is (1, D) and z^[n] is (1, 3): the notes' columns, transposed.
-# Here D = 4.
+# Here D = 4. Each shape is printed beside the notes' (the notes' column is gradtrace's row).
 
 # %%
 import gradtrace.nn.functional as F
@@ -52,9 +52,13 @@ loss = F.binary_cross_entropy(a3, y)
 for t in (z1, z2, z3):
     t.retain_grad()                             # keep the inner gradients dL/dz for below
 loss.backward()
+notes_shape = {"x": "Dx1", "z[1]": "3x1", "a[1]": "3x1", "z[2]": "3x1", "a[2]": "3x1",
+               "z[3]": "1x1", "a[3] = ŷ": "1x1"}
+print("             gradtrace  notes   values")
 for name, t in [("x", x), ("z[1]", z1), ("a[1]", a1), ("z[2]", z2), ("a[2]", a2),
                 ("z[3]", z3), ("a[3] = ŷ", a3)]:
-    print(f"{name:>9} {str(t.shape):8} {np.array2string(t.data, precision=4)}")
+    print(f"{name:>9}    {str(t.shape):9}  {notes_shape[name]:6}  {np.array2string(t.data, precision=4)}")
+    assert t.shape[::-1] == ((D if name == "x" else int(notes_shape[name][0])), 1)
 print(f"L = {float(loss.data):.6f}  (y = 1)")
 
 # %% [markdown]
@@ -110,11 +114,12 @@ d2 = (W[3].T @ d3) * col(a2) * (1 - col(a2))                # 3x1
 d1 = (W[2].T @ d2) * col(a1) * (1 - col(a1))                # 3x1
 hand = {3: (d3, d3 @ col(a2).T), 2: (d2, d2 @ col(a1).T), 1: (d1, d1 @ col(x).T)}
 
-print("layer  weight w^[n]   dL/dw^[n]   bias b^[n]   dL/db^[n]   delta^[n]")
+notes_w = {1: "3xD", 2: "3x3", 3: "1x3"}
+print("layer  weight w^[n] (notes)   dL/dw^[n]   bias b^[n]   dL/db^[n]   delta^[n]")
 for n in (3, 2, 1):
     layer = model[2 * n - 2]
     delta, dW = hand[n]
-    print(f"  {n}     {str(layer.weight.shape):12} {str(dW.shape):11} "
+    print(f"  {n}     {str(layer.weight.shape):7} ({notes_w[n]})      {str(dW.shape):11} "
           f"{str(layer.bias.shape):12} {str(delta[:, 0].shape):11} {delta.shape}")
     assert dW.shape == layer.weight.shape == layer.weight.grad.shape
     assert np.allclose(dW, layer.weight.grad, rtol=0, atol=1e-15)

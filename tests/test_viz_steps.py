@@ -160,3 +160,21 @@ def test_two_unlabelled_inputs_are_named_apart():
     steps = backward_steps(sigmoid_neuron(), fmt=".2f")
     caption = next(s.caption for s in steps.steps if s.caption.count("from *") == 2)
     assert "input 1 (from *)" in caption and "input 2 (from *)" in caption
+
+
+@needs_dot
+def test_size_scales_every_frame_down_to_fit_a_column():
+    import re
+
+    f, _ = xyz()
+    f.backward()
+
+    def width_pt(graph):
+        svg = graph.pipe(format="svg").decode()
+        return float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+
+    assert width_pt(backward_steps(f)[1]) > 3 * 72
+    sized = backward_steps(f, size=3)
+    assert all(width_pt(frame) <= 3 * 72 + 1 for frame in sized)
+    with pytest.raises(ValueError, match="size"):
+        backward_steps(f, size=0)

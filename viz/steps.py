@@ -31,6 +31,7 @@ from .dot import (
     cell,
     dot_available,
     pin,
+    size_attr,
     steady_positions,
     to_bytes,
     write_file,
@@ -55,9 +56,17 @@ class Step:
 class BackwardSteps:
     """The frames of one backward pass: index it for a Digraph, `save` frames or a GIF."""
 
-    def __init__(self, root: Any, *, fmt: Format = DEFAULT_FORMAT, rankdir: str = "LR") -> None:
+    def __init__(
+        self,
+        root: Any,
+        *,
+        fmt: Format = DEFAULT_FORMAT,
+        rankdir: str = "LR",
+        size: float | tuple[float, float] | None = None,
+    ) -> None:
         self.root = root = as_root(root)
         self.fmt = fmt
+        self.size = size_attr(size)  # every frame at most this big (Graphviz's size)
         self.order = gradtrace.topological_order(root)  # backward's own order, root first
         self.tensor = any(hasattr(n, "_shares") and n.parents for n in self.order)
         if not self.tensor and any(
@@ -225,7 +234,10 @@ class BackwardSteps:
             if CAPTION in sizes:
                 self._caption_width = int(sizes[CAPTION][0] * 72)
         w = self._frame(i, caption=self._positions is not None)
-        return pin(w.graph, self._positions) if self._positions else w.graph
+        graph = pin(w.graph, self._positions) if self._positions else w.graph
+        if self.size:
+            graph.attr(size=self.size)
+        return graph
 
     def _frame(self, i: int, caption: bool = True) -> Writer:
         """Frame `i` as written, before it is pinned (its caption as a node, or none)."""
@@ -396,11 +408,16 @@ def inline_matrix(array: Any, fmt: Format = DEFAULT_FORMAT) -> str:
 
 
 def backward_steps(
-    root: Any, *, fmt: Format = DEFAULT_FORMAT, rankdir: str = "LR"
+    root: Any,
+    *,
+    fmt: Format = DEFAULT_FORMAT,
+    rankdir: str = "LR",
+    size: float | tuple[float, float] | None = None,
 ) -> BackwardSteps:
     """One picture per step of `root`'s backward pass (a seed step, then one per gate).
 
     `len(steps)` is the number of steps, `steps[i]` the i-th picture (a Digraph);
     `steps.save(folder)` writes numbered frames, `steps.save_gif(path)` an animation. In
-    Jupyter the steps show as a slider where ipywidgets is installed, else as a list."""
-    return BackwardSteps(root, fmt=fmt, rankdir=rankdir)
+    Jupyter the steps show as a slider where ipywidgets is installed, else as a list.
+    `size`: the largest frame in inches, as in `draw` (about 8 fits a notebook's column)."""
+    return BackwardSteps(root, fmt=fmt, rankdir=rankdir, size=size)

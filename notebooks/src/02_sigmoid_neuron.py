@@ -100,17 +100,17 @@ for v in (W0, X0, W1, X1, W2):
 # The picture, with two decimals like the slide: forward values above each wire (green),
 # gradients below (red). Read it right to left: 1.00, -0.53, -0.53, -0.20, 0.20, then 0.20 on
 # both inputs of each add gate, and the mul gates switch: x0 gets 2 x 0.2 = 0.39, w0 gets
-# -1 x 0.2 = -0.20.
+# -1 x 0.2 = -0.20. (`size=8`: at most 8 inches wide, the notebook's column.)
 
 # %%
-draw(f_gates, fmt=".2f")
+draw(f_gates, fmt=".2f", size=8)
 
 # %% [markdown]
 # The first steps of the backward pass, as the slides step through them: the seed, then the
 # 1/x, +1, exp and \*-1 gates, each passing local x upstream to its input.
 
 # %%
-steps = backward_steps(f_gates, fmt=".2f")
+steps = backward_steps(f_gates, fmt=".2f", size=8)
 for frame in list(steps)[:5]:
     display(frame)
 print(steps.steps[3].caption)

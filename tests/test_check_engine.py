@@ -106,3 +106,13 @@ def test_report_draw_of_a_passing_engine_says_there_is_nothing_wrong():
 
     with pytest.raises(ValueError, match="every check passed"):
         gradtrace.check_engine(engine()).draw()
+
+
+def test_report_draw_reads_other_attribute_names():
+    import gradtrace.viz  # noqa: F401
+
+    V = engine("assign")  # a fresh class: give it its inputs under another name too
+    V.inputs = property(lambda self: sorted(self._prev, key=lambda v: v.data))
+    report = gradtrace.check_engine(V)
+    source = report.draw(parents="inputs").source
+    assert "a + a: assign-instead-of-accumulate" in source and "should be 2" in source

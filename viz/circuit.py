@@ -94,8 +94,7 @@ def wire_label(above: list[str], below: list[str], vertical: bool) -> str:
     # A vertical wire (rankdir TB/BT): values on the left, gradients on the right. Both
     # halves get the same width, so the rule between them is the middle where edges attach.
     width = max(_text_width(c) for c in above + below) + 8
-    left = "<BR/>".join(above)
-    right = "<BR/>".join(below)
+    left, right = _stack(above, "RIGHT"), _stack(below, "LEFT")
     return HTML(
         f'<{table}<TR><TD BORDER="1" SIDES="R" CELLPADDING="3" WIDTH="{width}" '
         f'ALIGN="RIGHT">{left}</TD><TD BORDER="1" SIDES="L" CELLPADDING="3" WIDTH="{width}" '
@@ -122,7 +121,7 @@ def rule_cells(gate: Any, k: int) -> list[str]:
     return [cell(f"d{name} = {text}", BLUE, 10), cell(shapes, BLUE, 9)]
 
 
-def matrix_cell(array: Any, color: str, fmt: Format = DEFAULT_FORMAT) -> str:
+def matrix_cell(array: Any, color: str, fmt: Format = DEFAULT_FORMAT, align: str = "CENTER") -> str:
     """A small tensor in full, row by row, between two rules (a matrix as the notes write
     it); a bigger one as its one-line summary. Numbers at `fmt` (four significant digits)."""
     rows = grid_rows(array, fmt)
@@ -137,8 +136,18 @@ def matrix_cell(array: Any, color: str, fmt: Format = DEFAULT_FORMAT) -> str:
             border = f' BORDER="1" SIDES="{sides}" COLOR="{color}"' if sides else ""
             tds.append(f'<TD ALIGN="RIGHT"{border}>{cell(text, color, 11)}</TD>')
         trs.append(f"<TR>{''.join(tds)}</TR>")
-    table = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+    # A fixed size: Graphviz stretches a table to fill a wider cell, spreading the columns;
+    # fixed, the grid keeps its own width (11 pt digits are about 6.2 pt wide), put at `align`.
+    width = sum(6.8 * max(len(r[j]) for r in rows) + 12 for j in range(last + 1))
+    size = f'FIXEDSIZE="TRUE" WIDTH="{round(width)}" HEIGHT="{15 * len(rows)}" ALIGN="{align}"'
+    table = f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1" {size}>'
     return f"{table}{''.join(trs)}</TABLE>"
+
+
+def _stack(cells: list[str], align: str) -> str:
+    """Cells one under the other (a matrix grid is a table, which a line break cannot join)."""
+    rows = "".join(f'<TR><TD ALIGN="{align}">{c}</TD></TR>' for c in cells)
+    return f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{rows}</TABLE>'
 
 
 def _size(cell_html: str) -> int | None:
@@ -148,9 +157,11 @@ def _size(cell_html: str) -> int | None:
 
 
 def _text_width(cell_html: str) -> int:
-    """A generous estimate of a cell's width in points (12 pt Helvetica is ~7 pt a letter)."""
-    text = html.unescape(re.sub(r"<[^>]+>", "", cell_html))
-    return 7 * len(text.strip())
+    """A generous estimate of a cell's width in points (12 pt Helvetica is ~7 pt a letter);
+    a matrix grid is as wide as its widest row (its numbers and the gaps between them)."""
+    rows = cell_html.split("</TR>") if "<TR>" in cell_html else [cell_html]
+    texts = [html.unescape(re.sub(r"<[^>]+>", "", r.replace("</TD>", "  "))) for r in rows]
+    return 7 * max(len(t.strip()) for t in texts)
 
 
 def picture_order(order: list[Any]) -> list[Any]:
@@ -228,7 +239,8 @@ class Picture:
         if node.data is None:  # a PyTorch graph drawn from a bare tensor: not saved by torch
             return [cell("value not saved", GREY, 10)]
         if is_tensor(node):
-            return [cell(tensor_head(node), GREY, 10), matrix_cell(node.data, GREEN, self.fmt)]
+            grid = matrix_cell(node.data, GREEN, self.fmt, "RIGHT" if self.vertical else "CENTER")
+            return [cell(tensor_head(node), GREY, 10), grid]
         return [cell(self.num(node.data), GREEN)]
 
     def grad_text(self, node: Any, grad: Any, known: bool) -> list[str]:
@@ -245,7 +257,7 @@ class Picture:
                 hint = "grad None"
             return [cell(hint, GREY, 10)]
         if is_tensor(node) or hasattr(grad, "shape"):
-            return [matrix_cell(grad, RED, self.fmt)]
+            return [matrix_cell(grad, RED, self.fmt, "LEFT" if self.vertical else "CENTER")]
         return [cell(self.num(grad), RED)]
 
     def local_text(self, gate: Any, k: int) -> list[str]:

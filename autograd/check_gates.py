@@ -18,8 +18,8 @@ it is set apart (`report.skipped`), never reported as wrong.
 
 from __future__ import annotations
 
-import html
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -132,7 +132,7 @@ class GateReport(Sequence):
             f"with finite differences: {where}"
         )
 
-    def _probed(self) -> bool:
+    def probed(self) -> bool:
         """Does a finding compare slopes along a random direction (a Tensor gate's probe)?"""
         return any(
             isinstance(f.node, Tensor) and (f.node.size > 1 or f.parent.size > 1)
@@ -153,34 +153,24 @@ class GateReport(Sequence):
         lines = [self.summary()]
         if self.findings:
             lines += _text_table(self.header(), self.rows())
-        if self._probed():
+        if self.probed():
             lines.append(f"  {TENSOR_NOTE}")
         for f in self.findings:
             if f.reason:
                 lines.append(f"  {f.op} {_name(f.node)}, input {_input_name(f)}: {f.reason}")
-        for f in self.skipped:
-            lines.append(f"  skipped: {f.op} {_name(f.node)}, input {_input_name(f)}: {f.reason}")
+        lines += [f"  skipped: {line}" for line in self.skipped_lines()]
         return "\n".join(lines)
 
-    def _repr_html_(self) -> str:
-        parts = [f"<p>{html.escape(self.summary())}</p>"]
-        if self.findings:
-            head = "".join(f"<th>{html.escape(h)}</th>" for h in self.header())
-            body = "".join(
-                "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
-                for row in self.rows()
-            )
-            parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
-            if self._probed():
-                parts.append(f"<p>{html.escape(TENSOR_NOTE)}</p>")
-        if self.skipped:
-            items = "".join(
-                f"<li>{html.escape(f'{f.op} {_name(f.node)}, input {_input_name(f)}: {f.reason}')}"
-                "</li>"
-                for f in self.skipped
-            )
-            parts.append(f"<p>skipped:</p><ul>{items}</ul>")
-        return "".join(parts)
+    def _repr_markdown_(self) -> str:
+        """Jupyter's view: the text table in a code block (the HTML table is viz's:
+        `gradtrace.viz.check_report.to_html(report)`). Labels stay text, never markup."""
+        text = str(self)
+        fence = "`" * max(3, 1 + max((len(r) for r in re.findall("`+", text)), default=0))
+        return f"{fence}text\n{text}\n{fence}\n"
+
+    def skipped_lines(self) -> list[str]:
+        """One line per skipped gate input: the gate, its output, the input and why."""
+        return [f"{f.op} {_name(f.node)}, input {_input_name(f)}: {f.reason}" for f in self.skipped]
 
 
 def check_gates(
@@ -294,7 +284,7 @@ def _tensor_gate(
 ) -> list[Result]:
     """Each input of a Tensor gate that needs a gradient: <vjp(g), v> against the slope of
     sum(g * forward(..., x + t v, ...)) for `probes` random directions v (the worst is kept)."""
-    gate, settings = node._gate, node._settings or {}
+    gate, settings = node.gate, node.settings or {}
     if gate is None:
         return [(i, math.nan, math.nan, NO_FORWARD) for i in range(len(node.parents))]
     xs = [np.array(p.data, dtype=np.float64) for p in node.parents]

@@ -63,18 +63,18 @@ class Window:
 
 
 # ------------------------------------------------------------ windows, im2col and col2im
-def pad(x: Array, ctx: Window, value: float = 0.0) -> Array:
-    """x with ctx.padding rows/columns of `value` added on each side of H and W."""
-    ph, pw = ctx.padding
+def pad(x: Array, win: Window, value: float = 0.0) -> Array:
+    """x with win.padding rows/columns of `value` added on each side of H and W."""
+    ph, pw = win.padding
     if ph == 0 and pw == 0:
         return x
     return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
 
 
-def offsets(ctx: Window, out_hw: Pair) -> Iterator[tuple[int, tuple[slice, ...]]]:
+def offsets(win: Window, out_hw: Pair) -> Iterator[tuple[int, tuple[slice, ...]]]:
     """For each kernel offset (l, m), numbered l * kw + m: the index of the (padded) input
     that picks pixel (l, m) of every window at once, an (N, C, Ho, Wo) strided view."""
-    (kh, kw), (sh, sw) = ctx.kernel, ctx.stride
+    (kh, kw), (sh, sw) = win.kernel, win.stride
     ho, wo = out_hw
     for l in range(kh):
         for m in range(kw):
@@ -83,31 +83,31 @@ def offsets(ctx: Window, out_hw: Pair) -> Iterator[tuple[int, tuple[slice, ...]]
             yield l * kw + m, (slice(None), slice(None), rows, cols)
 
 
-def im2col(xp: Array, ctx: Window) -> Array:
+def im2col(xp: Array, win: Window) -> Array:
     """Every window of a padded input as a column: (N, C*kh*kw, Ho*Wo), contiguous. The
     window view costs nothing; the one copy lays it out for the matrix product."""
-    sh, sw = ctx.stride
-    win = sliding_window_view(xp, ctx.kernel, axis=(2, 3))[:, :, ::sh, ::sw]
-    n, c, ho, wo, kh, kw = win.shape
-    return np.ascontiguousarray(win.transpose(0, 1, 4, 5, 2, 3)).reshape(n, c * kh * kw, -1)
+    sh, sw = win.stride
+    views = sliding_window_view(xp, win.kernel, axis=(2, 3))[:, :, ::sh, ::sw]
+    n, c, ho, wo, kh, kw = views.shape
+    return np.ascontiguousarray(views.transpose(0, 1, 4, 5, 2, 3)).reshape(n, c * kh * kw, -1)
 
 
-def planes(xp: Array, ctx: Window) -> Array:
+def planes(xp: Array, win: Window) -> Array:
     """The windows of a padded input one kernel offset at a time: (kh*kw, N, C, Ho, Wo),
     where plane l * kw + m holds pixel (l, m) of every window. One contiguous copy."""
-    sh, sw = ctx.stride
-    win = sliding_window_view(xp, ctx.kernel, axis=(2, 3))[:, :, ::sh, ::sw]
-    n, c, ho, wo, kh, kw = win.shape
-    return np.ascontiguousarray(win.transpose(4, 5, 0, 1, 2, 3)).reshape(kh * kw, n, c, ho, wo)
+    sh, sw = win.stride
+    views = sliding_window_view(xp, win.kernel, axis=(2, 3))[:, :, ::sh, ::sw]
+    n, c, ho, wo, kh, kw = views.shape
+    return np.ascontiguousarray(views.transpose(4, 5, 0, 1, 2, 3)).reshape(kh * kw, n, c, ho, wo)
 
 
-def col2im(dcols: Array, x_shape: tuple[int, ...], ctx: Window) -> Array:
+def col2im(dcols: Array, x_shape: tuple[int, ...], win: Window) -> Array:
     """The adjoint of im2col: add each window's gradient, dcols (N, C, kh*kw, Ho, Wo), back
     onto the pixels it was read from, and cut the padding off. One step per kernel offset,
     or, when the windows tile the input (stride == kernel, no padding), a single reshape."""
     n, c, _, ho, wo = dcols.shape
-    (kh, kw), (ph, pw), (h, w) = ctx.kernel, ctx.padding, x_shape[2:]
-    if ctx.stride == ctx.kernel and ctx.padding == (0, 0):
+    (kh, kw), (ph, pw), (h, w) = win.kernel, win.padding, x_shape[2:]
+    if win.stride == win.kernel and win.padding == (0, 0):
         tiles = dcols.reshape(n, c, kh, kw, ho, wo).transpose(0, 1, 4, 2, 5, 3)
         tiles = tiles.reshape(n, c, ho * kh, wo * kw)
         if (ho * kh, wo * kw) == (h, w):
@@ -115,8 +115,8 @@ def col2im(dcols: Array, x_shape: tuple[int, ...], ctx: Window) -> Array:
         dx = np.zeros(x_shape, dtype=dcols.dtype)  # rows and columns no window reached
         dx[:, :, : ho * kh, : wo * kw] = tiles
         return dx
-    dxp = np.zeros(ctx.padded(x_shape), dtype=dcols.dtype)
-    for k, where in offsets(ctx, (ho, wo)):
+    dxp = np.zeros(win.padded(x_shape), dtype=dcols.dtype)
+    for k, where in offsets(win, (ho, wo)):
         dxp[where] += dcols[:, :, k]
     return dxp[:, :, ph : ph + h, pw : pw + w]
 
@@ -138,7 +138,9 @@ def _conv_vjp(g, out, x, w, b=None, *, window: Window, cols: Array, needs=(True,
     return dx, dw, g.sum(axis=(0, 2, 3)) if needs[2] else None
 
 
-@register("conv2d", vjp=_conv_vjp)
+@register(
+    "conv2d", vjp=_conv_vjp, formula="dX = col2im(Wᵀ · dC), dW = Σ images dC · colsᵀ, db = Σ dC"
+)
 def convolve(x: Array, w: Array, b: Array | None = None, *, window: Window):
     """conv2d: out[n, o, j, k] = b[o] + sum_c,l,m w[o, c, l, m] * xpad[n, c, sj + l, sk + m],
     computed as W @ im2col(x), one matrix product per image; saves the im2col matrix."""
@@ -154,19 +156,18 @@ def _max_pool_vjp(g, out, x, *, window: Window, arg: Array):
     """dx = g at each window's arg-max (the first one on ties), 0 elsewhere; a pixel that is
     the arg-max of several overlapping windows gets the sum. (col2im, one offset at a time,
     without building the (N, C, kh*kw, Ho, Wo) gradient first.)"""
-    ctx = window
-    dxp = np.zeros(ctx.padded(x.shape), dtype=g.dtype)
-    disjoint = all(s >= k for s, k in zip(ctx.stride, ctx.kernel, strict=True))
-    for k, where in offsets(ctx, g.shape[2:]):
+    dxp = np.zeros(window.padded(x.shape), dtype=g.dtype)
+    disjoint = all(s >= k for s, k in zip(window.stride, window.kernel, strict=True))
+    for k, where in offsets(window, g.shape[2:]):
         if disjoint:  # no pixel is in two windows: write instead of add
             np.multiply(arg == k, g, out=dxp[where])
         else:
             dxp[where] += (arg == k) * g
-    (ph, pw), (h, w) = ctx.padding, x.shape[2:]
+    (ph, pw), (h, w) = window.padding, x.shape[2:]
     return (dxp[:, :, ph : ph + h, pw : pw + w],)
 
 
-@register("max_pool2d", vjp=_max_pool_vjp)
+@register("max_pool2d", vjp=_max_pool_vjp, formula="dX = dC at each window's arg-max, 0 elsewhere")
 def max_pool(x: Array, *, window: Window):
     """max_pool2d: out[n, c, j, k] = the largest value of window (j, k) (padding is -inf),
     as a chain of max gates over the kernel offsets; the arg-max is saved for the VJP."""
@@ -186,7 +187,7 @@ def _avg_pool_vjp(g, out, x, *, window: Window):
     return (col2im(np.broadcast_to(share, (*g.shape[:2], kk, *g.shape[2:])), x.shape, window),)
 
 
-@register("avg_pool2d", vjp=_avg_pool_vjp)
+@register("avg_pool2d", vjp=_avg_pool_vjp, formula="dX = dC / (kh·kw) on every pixel of the window")
 def avg_pool(x: Array, *, window: Window):
     """avg_pool2d: out[n, c, j, k] = the mean of window (j, k) (padding counts as 0, as
     PyTorch's default count_include_pad=True)."""
@@ -208,20 +209,20 @@ def window(
 ) -> Window:
     """Check an NCHW input against the window settings; errors name the shapes."""
     kernel = pair(kernel_size, "kernel_size", who)
-    ctx = Window(kernel, pair(stride, "stride", who), pair(padding, "padding", who, low=0))
+    win = Window(kernel, pair(stride, "stride", who), pair(padding, "padding", who, low=0))
     if x.ndim != 4:
         raise ValueError(
             f"{who}: expected an NCHW input of 4 dimensions (batch, channels, height, width), "
             f"got shape {x.shape}; a single image of shape (C, H, W) is x.reshape(1, C, H, W)"
         )
-    (kh, kw), (ph, pw) = kernel, ctx.padding
+    (kh, kw), (ph, pw) = kernel, win.padding
     h, w = x.shape[2:]
     if kh > h + 2 * ph or kw > w + 2 * pw:
         padded = f"with padding {ph}" if ph == pw else f"with padding {ph}x{pw}"
         raise ValueError(f"{who}: kernel {kh}x{kw} does not fit input {h}x{w} ({padded})")
     if max_padding and (2 * ph > kh or 2 * pw > kw):
         raise ValueError(f"{who}: padding {ph}x{pw} must be at most half the kernel {kh}x{kw}")
-    return ctx
+    return win
 
 
 def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0) -> Tensor:
@@ -232,7 +233,7 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
     weight = as_tensor(weight, x)
     if weight.ndim != 4:
         raise ValueError(f"conv2d: weight must be (out, in, kh, kw), got shape {weight.shape}")
-    ctx = window("Conv2d", x, weight.shape[2:], stride, padding)
+    win = window("Conv2d", x, weight.shape[2:], stride, padding)
     if x.shape[1] != weight.shape[1]:
         raise ValueError(
             f"Conv2d: expected {weight.shape[1]} input channels, got {x.shape[1]} "
@@ -244,14 +245,14 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
         if bias.shape != (weight.shape[0],):
             raise ValueError(f"Conv2d: bias must have shape ({weight.shape[0]},), got {bias.shape}")
         inputs = (x, weight, bias)
-    return convolve(*inputs, window=ctx)
+    return convolve(*inputs, window=win)
 
 
 def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
     """The largest value of each kernel_size window (stride defaults to kernel_size, as in
     PyTorch); the gradient goes to each window's arg-max, the first one on ties."""
     x = as_tensor(x)
-    ctx = window(
+    win = window(
         "MaxPool2d",
         x,
         kernel_size,
@@ -259,14 +260,14 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -
         padding,
         max_padding=True,
     )
-    return max_pool(x, window=ctx)
+    return max_pool(x, window=win)
 
 
 def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
     """The mean of each kernel_size window (stride defaults to kernel_size; zero padding is
     counted in the mean, as PyTorch's default)."""
     x = as_tensor(x)
-    ctx = window(
+    win = window(
         "AvgPool2d",
         x,
         kernel_size,
@@ -274,4 +275,4 @@ def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -
         padding,
         max_padding=True,
     )
-    return avg_pool(x, window=ctx)
+    return avg_pool(x, window=win)

@@ -28,18 +28,29 @@ from collections.abc import Callable, Sequence
 from numbers import Real
 from typing import Any
 
+from .gates import Gate
 from .tensor import Tensor, TensorGate
 from .value import Value, new_node
-from .value import rerun as _rerun_value
 
 
-class ScalarGate:
-    """A Value gate made from `forward(*floats) -> (value, local_gradients)`."""
+class ScalarGate(Gate):
+    """A Value gate made from `forward(*floats) -> (value, local_gradients)`. Its nodes keep
+    the call's inputs in order (`settings`: Values and the numbers folded in)."""
 
-    def __init__(self, name: str, forward: Callable[..., Any]) -> None:
-        self.name, self.forward = name, forward
+    engine = "Value"
+
+    def __init__(
+        self, name: str, forward: Callable[..., Any], formula: str = "", builtin: bool = False
+    ) -> None:
+        super().__init__(name, formula, builtin=builtin)
+        self.forward = forward
         self.__doc__ = forward.__doc__
         self.__wrapped__ = forward
+
+    def rerun(self, node: Value, inputs: Sequence[float]) -> float:
+        values = iter(inputs)
+        xs = [next(values) if type(x) is Value else float(x) for x in node.settings]
+        return float(self.forward(*xs)[0])
 
     def __call__(self, *inputs: Value | float) -> Value:
         """Run the gate on Values and numbers; record one node whose parents are the Values
@@ -69,10 +80,7 @@ class ScalarGate:
         if not parents:
             return Value(value)
         kept = tuple(d for d, v in zip(local, is_value, strict=True) if v)
-        out = new_node(value, name, parents, kept)
-        if out.parents:
-            out._call = (self, inputs)
-        return out
+        return new_node(value, self, parents, kept, inputs)
 
     def __repr__(self) -> str:
         return f"<Value gate {self.name!r}>"
@@ -102,10 +110,13 @@ def _value_and_locals(name: str, result: Any, n: int) -> tuple[float, tuple[floa
     return float(value), tuple(float(d) for d in local)
 
 
-def gate(name: str, vjp: Callable[..., Any] | None = None) -> Callable[[Callable[..., Any]], Any]:
+def gate(
+    name: str, vjp: Callable[..., Any] | None = None, formula: str = ""
+) -> Callable[[Callable[..., Any]], Any]:
     """Decorator: the function below becomes the gate `name`. Without `vjp`, a Value gate on a
     function of plain floats returning (value, local_gradients); with `vjp(g, out, *inputs)`,
-    a Tensor gate on a NumPy function (see the module docstring)."""
+    a Tensor gate on a NumPy function (see the module docstring). `formula` (optional) is its
+    local gradient as you would write it, shown by the pictures that explain a gate."""
     if not isinstance(name, str) or not name:
         raise TypeError(f"gate(name): name must be a non-empty string, got {name!r}")
     if vjp is not None and not callable(vjp):
@@ -114,18 +125,22 @@ def gate(name: str, vjp: Callable[..., Any] | None = None) -> Callable[[Callable
     def make(forward: Callable[..., Any]) -> ScalarGate | TensorGate:
         if not callable(forward):
             raise TypeError(f"gate({name!r}) decorates a function, got {forward!r}")
-        return ScalarGate(name, forward) if vjp is None else TensorGate(name, forward, vjp)
+        if vjp is None:
+            return ScalarGate(name, forward, formula)
+        return TensorGate(name, forward, vjp, formula)
 
     return make
 
 
 def rerun(node: Any, inputs: Sequence[Any]) -> Any:
     """The output of `node`'s gate when its parents hold `inputs` instead (floats for a
-    Value, arrays for a Tensor), computed without recording anything: what a gate checker
-    nudges to compare with the recorded local gradients or VJP."""
-    if isinstance(node, Value):
-        return _rerun_value(node, inputs)
-    if not node.parents:
+    Value, arrays for a Tensor), from the gate record alone (`node.gate`, its settings kept
+    exactly), without recording anything: what a gate checker nudges to compare with the
+    recorded local gradients or VJP. Never reads the local gradients."""
+    if node.gate is None:
         raise ValueError("rerun: a leaf has no gate")
-    out = node._gate.forward(*inputs, **node._settings)
-    return out[0] if type(out) is tuple else out
+    if len(inputs) != len(node.parents):
+        raise ValueError(
+            f"rerun: the {node.op!r} gate has {len(node.parents)} inputs, got {len(inputs)}"
+        )
+    return node.gate.rerun(node, inputs)

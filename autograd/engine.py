@@ -8,18 +8,11 @@ gate recorded at forward time for the backward pass:
   would be huge); `node._shares(upstream)` gives each parent's share of the gradient, already
   summed back to the parent's shape (tensor.py).
 
-What a gate checker needs to re-run a gate on nudged inputs is recorded on every node a gate
-made (under grad mode); `custom_gates.rerun(node, inputs)` does the re-run for either engine:
-- Tensor: `_gate` (a `TensorGate`: `.name`, `.forward`, `.vjp`), `parents` (every input, as
-  Tensors; numbers became constant Tensors), `_settings` (the forward's keyword settings:
-  axes, index, window, ...) and `_saved` (what the forward kept for the VJP, or None). The
-  output is `_gate.forward(*[p.data for p in parents], **_settings)` (its first item when it
-  returns `(out, saved)`); the VJP is `_gate.vjp(g, out, *inputs, **_settings, **_saved)`.
-- Value, a learner's `gate`: `_call = (the ScalarGate, its inputs in call order, Values and
-  numbers)`; `_call[0].forward(*floats)` returns (value, local gradients).
-- Value, the built-in gates: `op`, `parents` and `local_grads` are the whole record; a number
-  folded into a gate is in its op name ("+1", "*0.5"); the fused `linear` also keeps
-  `_call = (linear, (input, weight, bias))`, since the numbers among its inputs are no parents.
+Every node a gate made (under grad mode) also keeps ONE record of that gate, the same for
+both engines (gates.py): `gate`, the gate object itself (its name, forward, local gradients
+or VJP, and formula), and `settings`, what the gate keeps besides its parents, exactly (a
+folded number, the axes, the window). `gate.rerun(node, inputs)` re-runs it on other inputs
+(what check_gates nudges); `op` is only its display text, `gate.op(node)`.
 
 Backward visits the nodes so that every node comes before its parents (a topological order),
 found by a depth-first walk. Everything here is iterative, so a chain a million nodes deep

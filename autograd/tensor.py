@@ -26,6 +26,7 @@ import numpy as np
 
 from .anomaly import _AnomalyMode, check_backward, check_forward, creation_site
 from .engine import backward, topological_order
+from .gates import Gate
 from .grad_mode import is_recording
 
 ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence]
@@ -44,11 +45,10 @@ class Tensor:
         "data",
         "grad",
         "requires_grad",
-        "op",
         "parents",
         "label",
-        "_gate",
-        "_settings",
+        "gate",
+        "settings",
         "_saved",
         "_retain",
         "_site",
@@ -56,7 +56,7 @@ class Tensor:
         "__weakref__",
     )
 
-    # A Tensor gate records a VJP (`_gate.vjp`), not numbers: the engine's loop reads this
+    # A Tensor gate records a VJP (`gate.vjp`), not numbers: the engine's loop reads this
     # None as "ask the node for its parents' shares" (see engine.backward).
     local_grads = None
 
@@ -90,16 +90,22 @@ class Tensor:
         self.data = arr
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
-        self.op = ""
         self.parents: tuple[Tensor, ...] = ()
         self.label = label
-        self._gate = None
-        self._settings = None
+        self.gate: TensorGate | None = None
+        self.settings: dict[str, Any] | None = None
         self._saved = None
         self._retain = False
         self._site = None
 
     # ------------------------------------------------------------------ properties
+    @property
+    def op(self) -> str:
+        """The gate's name as a picture writes it ("@", "**2"), "" for a leaf: read off the
+        gate record (`gate`, `settings`), for display only."""
+        gate = self.gate
+        return "" if gate is None else gate.op(self)
+
     @property
     def shape(self) -> tuple[int, ...]:
         return self.data.shape
@@ -163,10 +169,7 @@ class Tensor:
         if isinstance(exponent, Real):
             n = float(exponent)
             n = int(n) if n.is_integer() else n
-            out = GATES["pow"](self, n=n)
-            if out.parents:
-                out.op = f"**{n:g}"  # drawn as "**2", as for a Value
-            return out
+            return GATES["pow"](self, n=n)  # drawn as "**2", as for a Value
         return GATES["**"](self, as_tensor(exponent, self))
 
     def __rpow__(self, base: ArrayLike) -> Tensor:
@@ -296,9 +299,9 @@ class Tensor:
         No copies: a VJP's result is a new array, taken over by the parent as it is. Only
         `g` itself (the add gate passes it straight on) goes to one holder uncopied, and a
         leaf never keeps a view of someone else's array as its gradient."""
-        gate, parents, site = self._gate, self.parents, self._site
+        gate, parents, site = self.gate, self.parents, self._site
         xs = list(map(_data, parents))
-        settings = self._settings if self._saved is None else {**self._settings, **self._saved}
+        settings = self.settings if self._saved is None else {**self.settings, **self._saved}
         if gate.wants_needs:
             needs = list(map(_needs_grad, parents))
             grads = gate.vjp(g, self.data, *xs, needs=needs, **settings)
@@ -361,7 +364,7 @@ class Tensor:
         extras = []
         if self.data.dtype != np.float64:
             extras.append(f"dtype={self.data.dtype}")
-        if self.op:
+        if self.gate is not None:
             extras.append(f"op={self.op!r}")
         elif self.requires_grad:
             extras.append("requires_grad=True")
@@ -371,20 +374,47 @@ class Tensor:
 
 
 # ---------------------------------------------------------------------- the Tensor gate
-class TensorGate:
+class TensorGate(Gate):
     """A Tensor gate: `forward(*arrays, **settings) -> out` beside its vector-Jacobian product
     `vjp(g, out, *arrays, **settings) -> one gradient per input` (None for an input that gets
-    none). Calling the gate on Tensors (numbers and arrays become constants) records the node.
+    none), and its `formula`. Calling the gate on Tensors (numbers and arrays become
+    constants) records the node, which keeps the gate (`gate`) and its settings (`settings`).
+    A gate with `folds=(symbol, key)` has a number among its settings that a picture writes
+    on it: the pow gate, "**2" for n = 2.
 
     Two options serve the built-in gates' speed, in PyTorch's words: a forward may return
     `(out, saved)`, a dict its VJP receives as keyword arguments (ctx.save_for_backward), and a
     VJP with a keyword argument `needs` gets one bool per input (ctx.needs_input_grad), so it
     can skip, say, the gradient of a first layer's input."""
 
-    def __init__(self, name: str, forward: Callable[..., Any], vjp: Callable[..., Any]) -> None:
-        self.name, self.forward, self.vjp = name, forward, vjp
+    engine = "Tensor"
+
+    def __init__(
+        self,
+        name: str,
+        forward: Callable[..., Any],
+        vjp: Callable[..., Any],
+        formula: str = "",
+        word: str = "",
+        folds: tuple[str, str] | None = None,
+        builtin: bool = False,
+    ) -> None:
+        super().__init__(name, formula, word, builtin)
+        self.forward, self.vjp, self.folds = forward, vjp, folds
         self.wants_needs = "needs" in inspect.signature(vjp).parameters
         self.__doc__ = forward.__doc__  # help(gate) shows the forward's formula
+
+    def rerun(self, node: Tensor, inputs: Sequence[np.ndarray]) -> np.ndarray:
+        out = self.forward(*inputs, **node.settings)
+        return out[0] if type(out) is tuple else out
+
+    def constant(self, node: Tensor) -> float | None:
+        return None if self.folds is None else node.settings[self.folds[1]]
+
+    def op(self, node: Tensor) -> str:
+        if self.folds is None:
+            return self.name
+        return f"{self.folds[0]}{node.settings[self.folds[1]]:g}"
 
     def __call__(self, *inputs: ArrayLike, **settings: Any) -> Tensor:
         """The node maker: run the forward rule on the inputs' arrays (numbers and arrays
@@ -421,16 +451,14 @@ class TensorGate:
                 break
         if needed:
             out.requires_grad = True
-            out.op = self.name
             out.parents = inputs
-            out._gate = self
-            out._settings = settings
+            out.gate = self
+            out.settings = settings
             out._saved = saved
         else:
             out.requires_grad = False
-            out.op = ""
             out.parents = ()
-            out._gate = out._settings = out._saved = None
+            out.gate = out.settings = out._saved = None
         if _AnomalyMode.enabled:
             out._site = site = creation_site()
             check_forward(self.name, data, [x.data for x in inputs], site)
@@ -443,13 +471,20 @@ class TensorGate:
 GATES: dict[str, TensorGate] = {}  # every built-in Tensor gate, by name
 
 
-def register(name: str, vjp: Callable[..., Any]) -> Callable[[Callable[..., Any]], TensorGate]:
-    """Decorator: the forward rule below becomes the built-in Tensor gate `name` in `GATES`."""
+def register(
+    name: str,
+    vjp: Callable[..., Any],
+    formula: str,
+    word: str = "",
+    folds: tuple[str, str] | None = None,
+) -> Callable[[Callable[..., Any]], TensorGate]:
+    """Decorator: the forward rule below becomes the built-in Tensor gate `name` in `GATES`,
+    with its VJP and its formula (see `TensorGate`)."""
 
     def make(forward: Callable[..., Any]) -> TensorGate:
         if name in GATES:
             raise ValueError(f"register: a Tensor gate named {name!r} already exists")
-        GATES[name] = gate = TensorGate(name, forward, vjp)
+        GATES[name] = gate = TensorGate(name, forward, vjp, formula, word, folds, builtin=True)
         return gate
 
     return make
@@ -550,10 +585,9 @@ def _constant(data: np.ndarray) -> Tensor:
     t.data = data
     t.grad = None
     t.requires_grad = False
-    t.op = ""
     t.parents = ()
     t.label = ""
-    t._gate = t._settings = t._saved = None
+    t.gate = t.settings = t._saved = None
     t._retain = False
     t._site = None
     return t

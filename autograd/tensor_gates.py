@@ -37,7 +37,7 @@ def _add_vjp(g, out, a, b):
     return g, g
 
 
-@register("+", vjp=_add_vjp)
+@register("+", vjp=_add_vjp, formula="dA = dC, dB = dC (the distributor)", word="add")
 def add(a, b):
     """add: f = a + b."""
     return a + b
@@ -48,7 +48,7 @@ def _sub_vjp(g, out, a, b):
     return g, -g
 
 
-@register("-", vjp=_sub_vjp)
+@register("-", vjp=_sub_vjp, formula="dA = dC, dB = −dC", word="sub")
 def sub(a, b):
     """sub: f = a - b."""
     return a - b
@@ -59,7 +59,7 @@ def _mul_vjp(g, out, a, b, needs=(True, True)):
     return g * b if needs[0] else None, g * a if needs[1] else None
 
 
-@register("*", vjp=_mul_vjp)
+@register("*", vjp=_mul_vjp, formula="dA = dC ⊙ B, dB = dC ⊙ A (the switcher)", word="mul")
 def mul(a, b):
     """mul: f = a * b."""
     return a * b
@@ -70,7 +70,7 @@ def _div_vjp(g, out, a, b, needs=(True, True)):
     return g / b if needs[0] else None, -g * out / b if needs[1] else None
 
 
-@register("/", vjp=_div_vjp)
+@register("/", vjp=_div_vjp, formula="dA = dC / B, dB = −dC ⊙ A / B²", word="div")
 def div(a, b):
     """div: f = a / b."""
     return a / b
@@ -91,7 +91,7 @@ def _power_vjp(g, out, a, b, needs=(True, True)):
         return da, np.where(a == 0, 0, g * out * np.log(a))
 
 
-@register("**", vjp=_power_vjp)
+@register("**", vjp=_power_vjp, formula="dA = dC ⊙ B·A^(B−1), dB = dC ⊙ A^B·ln A", word="power")
 def power(a, b):
     """power (tensor exponent): f = a ** b."""
     return a**b
@@ -123,7 +123,7 @@ def _matmul_grad_b(g, a, b):
     return np.swapaxes(a, -1, -2) @ g
 
 
-@register("@", vjp=_matmul_vjp)
+@register("@", vjp=_matmul_vjp, formula="dA = dC · Bᵀ, dB = Aᵀ · dC", word="matmul")
 def matmul(a, b):
     """matmul: f = a @ b (1-D operands are vectors, more than 2-D are batches of matrices)."""
     try:
@@ -151,7 +151,7 @@ def _neg_vjp(g, out, x):
     return (-g,)
 
 
-@register("neg", vjp=_neg_vjp)
+@register("neg", vjp=_neg_vjp, formula="dX = −dC")
 def neg(x):
     """neg: f = -x."""
     return -x
@@ -165,7 +165,7 @@ def _power_by_number_vjp(g, out, x, n):
     return (g * (n * x ** (n - 1)),)
 
 
-@register("pow", vjp=_power_by_number_vjp)
+@register("pow", vjp=_power_by_number_vjp, formula="dX = dC ⊙ n·Xⁿ⁻¹", folds=("**", "n"))
 def power_by_number(x, n):
     """pow (a number exponent n): f = x ** n."""
     return x**n
@@ -176,7 +176,7 @@ def _exp_vjp(g, out, x):
     return (g * out,)
 
 
-@register("exp", vjp=_exp_vjp)
+@register("exp", vjp=_exp_vjp, formula="dX = dC ⊙ eˣ")
 def exp(x):
     """exp: f = e ** x."""
     return np.exp(x)
@@ -187,7 +187,7 @@ def _log_vjp(g, out, x):
     return (g / x,)
 
 
-@register("log", vjp=_log_vjp)
+@register("log", vjp=_log_vjp, formula="dX = dC / X")
 def log(x):
     """log: f = ln(x)."""
     return np.log(x)
@@ -198,7 +198,7 @@ def _tanh_vjp(g, out, x):
     return (g * (1 - out * out),)
 
 
-@register("tanh", vjp=_tanh_vjp)
+@register("tanh", vjp=_tanh_vjp, formula="dX = dC ⊙ (1 − tanh²(X))")
 def tanh(x):
     """tanh: f = tanh(x)."""
     return np.tanh(x)
@@ -209,7 +209,7 @@ def _sigmoid_vjp(g, out, x):
     return (g * out * (1 - out),)
 
 
-@register("sigmoid", vjp=_sigmoid_vjp)
+@register("sigmoid", vjp=_sigmoid_vjp, formula="σ(z)(1 − σ(z))")
 def sigmoid(x):
     """sigmoid (fused, stable): f = 1/(1+e**-x), computed as e**x/(1+e**x) for x < 0."""
     e = np.exp(-np.abs(x))
@@ -221,7 +221,7 @@ def _relu_vjp(g, out, x):
     return (g * (out > 0),)
 
 
-@register("relu", vjp=_relu_vjp)
+@register("relu", vjp=_relu_vjp, formula="dX = dC where X > 0, else 0")
 def relu(x):
     """relu: f = max(0, x)."""
     return np.maximum(x, 0)
@@ -240,7 +240,7 @@ def _sum_vjp(g, out, x, axes, keepdims):
     return (_expand(g, axes, keepdims, x.shape),)
 
 
-@register("sum", vjp=_sum_vjp)
+@register("sum", vjp=_sum_vjp, formula="dX = dC copied to every summed element")
 def reduce_sum(x, axes, keepdims):
     """sum over axes: f = sum of x."""
     return x.sum(axis=axes, keepdims=keepdims)
@@ -251,7 +251,7 @@ def _mean_vjp(g, out, x, axes, keepdims):
     return (_expand(g / (x.size // out.size if out.size else 1), axes, keepdims, x.shape),)
 
 
-@register("mean", vjp=_mean_vjp)
+@register("mean", vjp=_mean_vjp, formula="dX = dC / n for every element")
 def reduce_mean(x, axes, keepdims):
     """mean over axes: f = sum(x) / n."""
     out = x.sum(axis=axes, keepdims=keepdims)
@@ -263,7 +263,7 @@ def _max_vjp(g, out, x, axes, keepdims):
     return (first_argmax_mask(x, axes) * _expand(g, axes, keepdims, x.shape),)
 
 
-@register("max", vjp=_max_vjp)
+@register("max", vjp=_max_vjp, formula="dX = dC at the arg-max (the first on ties), 0 elsewhere")
 def reduce_max(x, axes, keepdims):
     """max over axes: f = the largest element (the router). Over an empty axis there is none:
     an error, as in NumPy and torch."""
@@ -305,7 +305,7 @@ def _softmax_vjp(g, out, x, axis):
     return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
 
 
-@register("softmax", vjp=_softmax_vjp)
+@register("softmax", vjp=_softmax_vjp, formula="dZ = S ⊙ (dC − Σ dC ⊙ S)")
 def softmax(x, axis):
     """softmax: f = e**x / sum e**x."""
     _, e, sums = _stable_exp(x, axis)
@@ -317,7 +317,7 @@ def _log_softmax_vjp(g, out, x, axis):
     return (g - np.exp(out) * g.sum(axis=axis, keepdims=True),)
 
 
-@register("log_softmax", vjp=_log_softmax_vjp)
+@register("log_softmax", vjp=_log_softmax_vjp, formula="dZ = dC − softmax(Z) · Σ dC")
 def log_softmax(x, axis):
     """log_softmax: f = x - ln sum e**x."""
     shifted, _, sums = _stable_exp(x, axis)
@@ -336,7 +336,9 @@ def _cross_entropy_vjp(g, out, x, index, reduction, probs):
     return (dx,)
 
 
-@register("cross_entropy", vjp=_cross_entropy_vjp)
+@register(
+    "cross_entropy", vjp=_cross_entropy_vjp, formula="dZ = (a − y) / n (softmax minus one-hot)"
+)
 def cross_entropy_loss(x, index, reduction):
     """cross_entropy (fused, from logits x (..., C) and the (row, class) picks `index`): per
     row f = -log softmax(x)[y] = log sum e**x - x[y]; then mean, sum or none. Saves the
@@ -412,7 +414,7 @@ def _linear_vjp(g, out, x, w, b=None, needs=(True, True, True)):
     return dx, dw, g.sum(axis=0) if needs[2] else None
 
 
-@register("linear", vjp=_linear_vjp)
+@register("linear", vjp=_linear_vjp, formula="dX = dC · W, dW = dCᵀ · X, db = Σ rows of dC")
 def linear_layer(x, w, b=None):
     """linear (fused, nn.Linear's gate): f = x @ w^T + b, one node instead of @, T and +."""
     out = x @ w.T
@@ -440,7 +442,7 @@ def _reshape_vjp(g, out, x, shape):
     return (g.reshape(x.shape),)
 
 
-@register("reshape", vjp=_reshape_vjp)
+@register("reshape", vjp=_reshape_vjp, formula="dX = dC laid out in X's shape")
 def reshape(x, shape):
     """reshape: f = the same numbers, laid out in a new shape."""
     try:
@@ -456,7 +458,7 @@ def _transpose_vjp(g, out, x, axes):
     return (g.transpose(np.argsort(axes)),)
 
 
-@register("transpose", vjp=_transpose_vjp)
+@register("transpose", vjp=_transpose_vjp, formula="dX = dC with the inverse permutation")
 def transpose(x, axes):
     """transpose: f = x with its axes permuted."""
     return x.transpose(axes)
@@ -472,8 +474,12 @@ def _index_vjp(g, out, x, index):
     return (dx,)
 
 
-@register("index", vjp=_index_vjp)
-def pick(x, index):
+@register(
+    "index",
+    vjp=_index_vjp,
+    formula="dX = dC scattered back to the picked places (added where picked twice)",
+)
+def index_array(x, index):
     """index: f = x[index] (ints, slices, boolean masks, integer arrays)."""
     return x[index]
 
@@ -495,8 +501,8 @@ def _concatenate_vjp(g, out, *xs, axis, offsets):
     return grads
 
 
-@register("concatenate", vjp=_concatenate_vjp)
-def join(*xs, axis, offsets):
+@register("concatenate", vjp=_concatenate_vjp, formula="dXᵢ = the slice of dC where Xᵢ went")
+def concatenate_arrays(*xs, axis, offsets):
     """concatenate: f = x0, x1, ... joined along an existing axis."""
     try:
         return np.concatenate(xs, axis=axis)
@@ -520,7 +526,7 @@ def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
     offsets = [0]
     for t in ts:
         offsets.append(offsets[-1] + t.shape[axis])
-    return join(*ts, axis=axis, offsets=tuple(offsets))
+    return concatenate_arrays(*ts, axis=axis, offsets=tuple(offsets))
 
 
 def _stack_vjp(g, out, *xs, axis):
@@ -528,7 +534,7 @@ def _stack_vjp(g, out, *xs, axis):
     return [np.take(g, i, axis=axis) for i in range(len(xs))]
 
 
-@register("stack", vjp=_stack_vjp)
+@register("stack", vjp=_stack_vjp, formula="dXᵢ = slice i of dC along the new axis")
 def stack_arrays(*xs, axis):
     """stack: f = x0, x1, ... stacked along a new axis."""
     return np.stack(xs, axis=axis)

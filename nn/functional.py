@@ -29,10 +29,11 @@ from typing import Any
 import gradtrace
 import numpy as np
 from gradtrace import Value, vsum
+from gradtrace.custom_gates import ScalarGate
 from gradtrace.tensor import TensorGate
 from gradtrace.tensor_gates import check_reduction, class_index
 from gradtrace.tensor_rules import GateRule, Part
-from gradtrace.value import new_node as value_node  # until issue 13's gradtrace.gate is public
+from gradtrace.value import new_node
 
 __all__ = [
     "binary_cross_entropy",
@@ -100,11 +101,13 @@ class _Ops:
         out = np.empty(p.shape, dtype=object)
         for idx, v in np.ndenumerate(p):
             target = t[idx]
-            loss, dp, dt = (float(n) for n in _bce_numbers(v.data, _numbers(target)[()]))
-            if isinstance(target, Value):  # the engine's node maker, with the local gradients
-                out[idx] = value_node(loss, "bce", (v, target), (dp, dt))
+            loss, (dp, dt) = _bce_value(v.data, _numbers(target)[()])
+            # the engine's node maker, with the gate record and the local gradients (not the
+            # gate's own __call__, which refuses the infinite d/dt torch gives at p = 0 or 1)
+            if isinstance(target, Value):
+                out[idx] = new_node(loss, _BCE_VALUE_GATE, (v, target), (dp, dt), (v, target))
             else:
-                out[idx] = value_node(loss, "bce", (v,), (dp,))
+                out[idx] = new_node(loss, _BCE_VALUE_GATE, (v,), (dp,), (v, float(target)))
         return out
 
     # -- reductions: Tensor methods, or one n-ary "+" gate (vsum) per reduced slice
@@ -344,7 +347,15 @@ def _bce_vjp(g, out, p, t, dp, dt):
     return g * dp, g * dt
 
 
-_BCE_GATE = TensorGate("bce", _bce_forward, _bce_vjp)
+def _bce_value(p: float, t: float) -> tuple[float, tuple[float, float]]:
+    """The Value bce gate's forward: (loss, (d/dp, d/dt)) on plain numbers."""
+    loss, dp, dt = (float(n) for n in _bce_numbers(p, t))
+    return loss, (dp, dt)
+
+
+_BCE_FORMULA = "d/dp = (p − t) / (p(1 − p)), d/dt = ln(1 − p) − ln p"
+_BCE_GATE = TensorGate("bce", _bce_forward, _bce_vjp, _BCE_FORMULA, builtin=True)
+_BCE_VALUE_GATE = ScalarGate("bce", _bce_value, _BCE_FORMULA, builtin=True)
 _BCE_GATE.rule = GateRule(
     "J = −(y ln a + (1 − y) ln(1 − a)) per element",
     (

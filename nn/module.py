@@ -283,9 +283,12 @@ class Module:
     def to_torch(self) -> Any:
         """The equivalent torch.nn module with a copy of the weights (needs PyTorch; the
         supported modules and the way back, `nn.from_torch`, are in nn/torch_bridge.py)."""
-        from .torch_bridge import to_torch
+        return Module._to_torch(self)
 
-        return to_torch(self)
+    # Set by nn/torch_bridge.py, which knows every module that converts (it imports the
+    # layers, which import this file: so this file cannot import it). Importing any part of
+    # gradtrace.nn runs nn/__init__.py, which loads the bridge: it is always set.
+    _to_torch: Any = None
 
     # ------------------------------------------------------------------ display
     def extra_repr(self) -> str:

@@ -269,6 +269,9 @@ def to_torch(module: Module, name: str = "model") -> Any:
     return out
 
 
+Module._to_torch = to_torch  # Module.to_torch() runs it (module.py cannot import this file)
+
+
 def from_torch(module: Any, name: str = "model") -> Module:
     """The equivalent gradtrace module of a `torch.nn` module, with a copy of its weights
     (same dtype), its training flag, its child names, its frozen parameters (requires_grad=

@@ -96,7 +96,7 @@ def test_every_tensor_gate_reruns_to_its_output_and_its_vjp(name, data):
     fn, arrays = CASES[name](data.draw)
     xs = [Tensor(a, requires_grad=True) for a in arrays]
     out = fn(*xs)
-    node = next(n for n in topological_order(out) if n.parents and n._gate is GATES[name])
+    node = next(n for n in topological_order(out) if n.parents and n.gate is GATES[name])
     inputs = [p.data for p in node.parents]
     np.testing.assert_allclose(rerun(node, inputs), node.data, rtol=1e-12)
     # a random upstream gradient w: <vjp(w), d> against the directional derivative along d

@@ -237,3 +237,25 @@ def test_a_traced_graph_displays_inline_in_jupyter(torch):
     assert svg is not None and "<svg" in svg and ">&#45;12</text>" in svg  # -12, as dot writes
     jupyter.unregister(ip)
     assert ip.display_formatter.formatters["image/svg+xml"](f) is None
+
+
+def test_pytorch_backward_functions_map_to_gradtraces_own_gate_objects(torch):
+    """The neuron's 1 + e**-z traced in torch: every gate is the gate object gradtrace's Value
+    graph records (negation is "*" with -1 kept, the "+1" keeps its number): one record."""
+    from gradtrace.gates import find
+
+    def f(w0, x0, w1, x1, w2):
+        return (-(w0 * x0 + w1 * x1 + w2)).exp() + 1
+
+    mine = [(n.gate, n.settings, n.op) for n in _gates(trace_torch(f, *NEURON.values()))]
+    theirs = [(n.gate, n.settings, n.op) for n in _gates(f(*map(Value, NEURON.values())))]
+    assert mine == theirs and len(mine) == 7
+    assert (find("Value", "*"), -1.0, "*-1") in mine and (find("Value", "+"), 1.0, "+1") in mine
+    t = torch.ones(2, 2, requires_grad=True)
+    assert as_graph(t @ t).gate is find("Tensor", "@")
+
+
+def _gates(root):
+    from gradtrace import topological_order
+
+    return [n for n in topological_order(root) if n.parents]

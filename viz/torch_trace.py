@@ -32,6 +32,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from gradtrace.gates import find
+
 INSTALL_HINT = 'install it with: pip install "gradtrace[torch]" (torch==2.13.0, the CPU build)'
 
 # PyTorch's backward function, without "Backward0", -> the gate name gradtrace draws
@@ -79,6 +81,18 @@ OPS = {
     "AvgPool2D": "avg_pool2d",
 }
 FOLDS = {"+", "-", "*", "/", "**"}  # gates that take a number in, written on the gate ("+1")
+
+
+def gate_of(op: str, scalar: bool) -> Any:
+    """The gradtrace gate object a PyTorch backward function maps to (a Value gate in a scalar
+    graph, else a Tensor gate; negation is the Value gate "*" with -1), or None."""
+    engine = "Value" if scalar else "Tensor"
+    try:
+        return find(engine, "*" if scalar and op == "neg" else op)
+    except KeyError:
+        return None
+
+
 NOT_SAVED = "value not saved"
 
 
@@ -102,8 +116,9 @@ class TorchNode:
     """One value of a PyTorch graph with gradtrace's node interface: `data` (a float in a
     scalar graph, else an ndarray; None when PyTorch did not save it), `grad` (likewise; None
     when not known), `op` ("" for a leaf), `parents`, `label`, `local_grads` (scalar graphs:
-    d this / d parent per parent, or None when unknown), `torch_op` (PyTorch's name) and
-    `module` (the torch.nn module that computed it, when traced)."""
+    d this / d parent per parent, or None when unknown), `torch_op` (PyTorch's name),
+    `module` (the torch.nn module that computed it, when traced), and the gate record:
+    `gate` (the gradtrace gate it maps to, or None) and `settings` (a folded number)."""
 
     __slots__ = (
         "data",
@@ -115,6 +130,8 @@ class TorchNode:
         "requires_grad",
         "torch_op",
         "module",
+        "gate",
+        "settings",
         "model",
         "__weakref__",
     )
@@ -129,6 +146,8 @@ class TorchNode:
         self.requires_grad = True  # every node of PyTorch's backward graph needs a gradient
         self.torch_op = torch_op
         self.module = ""
+        self.gate: Any = None
+        self.settings: Any = None
         self.model: Any = None  # on the root: the modules, for the network view
 
     def __repr__(self) -> str:
@@ -290,12 +309,15 @@ def build(
             node.data = known.get(key)
             node.grad = grads.get(key)
             node.module = modules.get(key, "")
+            node.gate = gate_of(node.op, scalar)
             if scalar:
                 node.local_grads = _local_grads(torch, fn, nr)
                 if node.op == "neg":  # gradtrace's negation is the gate "*-1"
-                    node.op = "*-1"
+                    node.settings = -1.0
             if key in folds and node.op in FOLDS and len(node.parents) == 1:
-                node.op += format(folds[key], "g")
+                node.settings = float(folds[key])
+            if node.settings is not None:  # the op text, from the record: "+1", "*-1"
+                node.op = node.gate.op(node) if scalar else f"{node.op}{node.settings:g}"
         nodes[key] = node
     top = nodes[order[-1]]
     for node in nodes.values():

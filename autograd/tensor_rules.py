@@ -77,15 +77,15 @@ class GateRule:
 
 def rule_of(node: Any) -> GateRule | None:
     """The rule in `node`'s gate record, or None (a leaf, or a gate without one)."""
-    gate = getattr(node, "_gate", None)
+    gate = getattr(node, "gate", None)
     return getattr(gate, "rule", None)
 
 
 def gradient_by_rule(node: Any, g: Array, i: int) -> Array:
     """The gradient input `i` of `node` gets from upstream `g`, computed by the rule."""
     xs = [p.data for p in node.parents]
-    settings = {**(node._settings or {}), **(node._saved or {})}
-    return node._gate.rule.compute(i, g, node.data, xs, settings)
+    settings = {**(node.settings or {}), **(node._saved or {})}
+    return node.gate.rule.compute(i, g, node.data, xs, settings)
 
 
 # ------------------------------------------------------------------ helpers

@@ -14,7 +14,7 @@ from tensor_cases import CASES
 
 def gate_nodes(out, name):
     """The nodes of `out`'s graph made by the gate `name`."""
-    return [n for n in topological_order(out) if n._gate is GATES[name]]
+    return [n for n in topological_order(out) if n.gate is GATES[name]]
 
 
 def test_every_gate_has_a_rule_in_its_record():
@@ -34,7 +34,7 @@ def test_rule_gives_the_vjp_numbers(name, data):
         g = rng.normal(size=node.shape)
         rule = rule_of(node)
         xs = [p.data for p in node.parents]
-        settings_ = {**(node._settings or {}), **(node._saved or {})}
+        settings_ = {**(node.settings or {}), **(node._saved or {})}
         by_vjp = dict((id(p), share) for p, share in node._shares(g))
         for i, parent in enumerate(node.parents):
             if id(parent) not in by_vjp:
@@ -75,7 +75,7 @@ def test_bce_gate_rule_matches_its_vjp():
     a = Tensor(np.array([0.2, 0.7, 0.9]), requires_grad=True)
     y = Tensor(np.array([0.0, 1.0, 1.0]), requires_grad=True)
     loss = F.binary_cross_entropy(a, y, reduction="none")
-    node = loss if loss._gate is not None and loss._gate.name == "bce" else loss.parents[0]
+    node = loss if loss.gate is not None and loss.gate.name == "bce" else loss.parents[0]
     g = np.array([1.0, -2.0, 0.5])
     shares = dict((id(p), s) for p, s in node._shares(g))
     for i, p in enumerate(node.parents):

@@ -251,8 +251,8 @@ def test_pytorch_backward_functions_map_to_gradtraces_own_gate_objects(torch):
     theirs = [(n.gate, n.settings, n.op) for n in _gates(f(*map(Value, NEURON.values())))]
     assert mine == theirs and len(mine) == 7
     assert (find("Value", "*"), -1.0, "*-1") in mine and (find("Value", "+"), 1.0, "+1") in mine
-    t = torch.ones(2, 2, requires_grad=True)
-    assert as_graph(t @ t).gate is find("Tensor", "@")
+    t = torch.ones(2, 2, requires_grad=True)  # a Tensor gate's settings are not known: no record
+    assert as_graph((t @ t).sum(dim=1)).gate is None
 
 
 def _gates(root):

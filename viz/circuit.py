@@ -115,7 +115,7 @@ def rule_cells(gate: Any, k: int) -> list[str]:
         return []
     g = np.zeros_like(gate.data)  # only its shape is read
     xs = [p.data for p in gate.parents]
-    settings = {**(gate._settings or {}), **(gate._saved or {})}
+    settings = {**(gate.settings or {}), **(gate._saved or {})}
     name, text, shapes = rule.lines(g, xs, settings)[k]
     text, shapes = text.translate(PICTURE_GLYPHS), shapes.translate(PICTURE_GLYPHS)
     return [cell(f"d{name} = {text}", BLUE, 10), cell(shapes, BLUE, 9)]

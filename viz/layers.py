@@ -187,7 +187,7 @@ def _layer_nodes(order: list[Any], layout: list) -> list[tuple[Any, Any, Any]]:
         zs = [
             n
             for n in order
-            if n._gate is not None and n._gate.name == "linear" and n.parents[1] is linear.weight
+            if n.gate is not None and n.gate.name == "linear" and n.parents[1] is linear.weight
         ]
         if len(zs) != 1:
             how = "does not depend on" if not zs else f"uses {len(zs)} times"
@@ -198,7 +198,7 @@ def _layer_nodes(order: list[Any], layout: list) -> list[tuple[Any, Any, Any]]:
         z = zs[0]
         a = z
         if act:
-            outs = [c for c in consumers.get(id(z), []) if c._gate.name == ACTIVATIONS[act]]
+            outs = [c for c in consumers.get(id(z), []) if c.gate.name == ACTIVATIONS[act]]
             if len(outs) != 1:
                 raise ValueError(
                     f"explain_layers: the {act} after module {name} is not in the graph"
@@ -219,7 +219,7 @@ def _head(loss: Any, out: Any, last: tuple, target: Any) -> Head:
     between the loss and the per-example losses: mean divides, sum keeps, constants scale)."""
     node, w = loss, 1.0
     while True:
-        gate = node._gate.name if node._gate is not None else ""
+        gate = node.gate.name if node.gate is not None else ""
         if gate == "cross_entropy":
             return _cross_entropy_head(node, out, w, target)
         if node.shape == out.shape or gate not in ("sum", "mean", "*", "/", "neg"):
@@ -256,23 +256,23 @@ def _reduce_step(node: Any, gate: str, w: float) -> tuple[Any, float]:
 
 def _elementwise_head(node: Any, out: Any, act: str) -> tuple[str, np.ndarray, float]:
     """(kind, y, sign) of the per-example loss `node`, shaped like the model's output."""
-    gate = node._gate.name if node._gate is not None else ""
+    gate = node.gate.name if node.gate is not None else ""
     ps = node.parents
-    if gate == "pow" and node._settings.get("n") == 2 and ps[0]._gate.name == "-":
+    if gate == "pow" and node.settings.get("n") == 2 and ps[0].gate.name == "-":
         d0, d1 = ps[0].parents  # (a - y)**2 or (y - a)**2
         if (d0 is out and not d1.requires_grad) or (d1 is out and not d0.requires_grad):
             return "mse", (d1 if d0 is out else d0).data, 1.0
     if gate == "bce" and ps[0] is out and act == "Sigmoid":
         return "sigmoid-bce", ps[1].data, 1.0
-    if gate == "-" and ps[1]._gate is not None and ps[1]._gate.name == "*":
+    if gate == "-" and ps[1].gate is not None and ps[1].gate.name == "*":
         xt = ps[1].parents  # softplus(x) - x * t: BCE from the logits x
         if xt[0] is out and not xt[1].requires_grad and not act:
             return "sigmoid-bce", xt[1].data, 1.0
     if gate == "*" and not ps[1].requires_grad:
         lsm = ps[0]  # log_softmax(z) * y, or log(softmax(z)) * y, summed and negated above
         inner = lsm.parents[0] if lsm.parents else None
-        if (lsm._gate.name == "log_softmax" and inner is out and not act) or (
-            lsm._gate.name == "log" and inner is out and act == "Softmax"
+        if (lsm.gate.name == "log_softmax" and inner is out and not act) or (
+            lsm.gate.name == "log" and inner is out and act == "Softmax"
         ):
             return "softmax-ce", ps[1].data, -1.0
     raise _unknown_loss(node)
@@ -283,8 +283,8 @@ def _cross_entropy_head(node: Any, out: Any, w: float, target: Any) -> Head:
     if node.parents[0] is not out:
         raise _unknown_loss(node)
     y = np.zeros_like(out.data)
-    y[node._settings["index"]] = 1.0
-    reduction = node._settings["reduction"]
+    y[node.settings["index"]] = 1.0
+    reduction = node.settings["reduction"]
     if reduction == "mean":
         w /= max(1, out.data.size // out.data.shape[-1])
     y = y if target is None else _target(target, out.shape)
@@ -292,7 +292,7 @@ def _cross_entropy_head(node: Any, out: Any, w: float, target: Any) -> Head:
 
 
 def _unknown_loss(node: Any) -> ValueError:
-    gate = node._gate.name if node._gate is not None else "a leaf"
+    gate = node.gate.name if node.gate is not None else "a leaf"
     return ValueError(
         f"explain_layers: the loss is not one the five equations cover (softmax cross-entropy, "
         f"sigmoid BCE, the multi-label loss or MSE from gradtrace.nn.functional, on the model's "

@@ -84,11 +84,13 @@ FOLDS = {"+", "-", "*", "/", "**"}  # gates that take a number in, written on th
 
 
 def gate_of(op: str, scalar: bool) -> Any:
-    """The gradtrace gate object a PyTorch backward function maps to (a Value gate in a scalar
-    graph, else a Tensor gate; negation is the Value gate "*" with -1), or None."""
-    engine = "Value" if scalar else "Tensor"
+    """The gradtrace gate object a PyTorch backward function maps to in a scalar graph (the
+    Value gate; negation is "*" with -1), or None: in a Tensor graph PyTorch does not say
+    what a Tensor gate keeps (axes, index, window), so no record is made up."""
+    if not scalar:
+        return None
     try:
-        return find(engine, "*" if scalar and op == "neg" else op)
+        return find("Value", "*" if op == "neg" else op)
     except KeyError:
         return None
 
@@ -117,8 +119,9 @@ class TorchNode:
     scalar graph, else an ndarray; None when PyTorch did not save it), `grad` (likewise; None
     when not known), `op` ("" for a leaf), `parents`, `label`, `local_grads` (scalar graphs:
     d this / d parent per parent, or None when unknown), `torch_op` (PyTorch's name),
-    `module` (the torch.nn module that computed it, when traced), and the gate record:
-    `gate` (the gradtrace gate it maps to, or None) and `settings` (a folded number)."""
+    `module` (the torch.nn module that computed it, when traced), and the gate record of a
+    scalar graph: `gate` (the gradtrace gate it maps to, or None) and `settings` (a folded
+    number)."""
 
     __slots__ = (
         "data",

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 from gradtrace import Tensor, Value, check_gates, gate, nn
-from gradtrace.viz import backward_steps, draw, explain, network
+from gradtrace.viz import backward_steps, check_report, draw, explain, network
 from gradtrace.viz.dot import dot_available
 from gradtrace.viz.html import explore
 
@@ -136,9 +136,13 @@ def test_check_gates_tables_with_a_hostile_wrong_gate(label):
     report = check_gates(out)
     assert len(report) == 1  # the planted error is found, whatever the gate is called
     assert label in str(report)
-    page = report._repr_html_()
+    page = check_report.to_html(report)  # the table is drawn in viz
     assert "<script" not in page and "<img" not in page and "<x>" not in page
     assert html.escape(label) in page
+    md = report._repr_markdown_()  # Jupyter's view: the text, in a fence no label can close
+    fence = md.split("text", 1)[0]
+    assert set(fence) == {"`"} and md.rstrip().endswith(fence) and label in md
+    assert all(len(run) < len(fence) for run in re.findall("`+", md[len(fence) : -len(fence) - 2]))
 
 
 @needs_dot

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -113,7 +114,12 @@ class EngineReport:
         return EngineReport.drawer(self, **options)
 
     def _repr_markdown_(self) -> str:
-        return "```\n" + str(self) + "\n```"
+        """The text in a code block whose fence is longer than any run of backticks in it (a
+        learner's exception message cannot close the block and add Markdown or HTML)."""
+        text = str(self)
+        longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+        fence = "`" * max(3, longest + 1)
+        return f"{fence}\n{text}\n{fence}"
 
 
 def check_engine(value_class: type, seed: int = 0) -> EngineReport:

@@ -150,3 +150,32 @@ def test_check_gates_tables_with_a_hostile_wrong_gate(label):
 def test_explorer_page_data_is_text(label):
     page = explore(neuron(label), title=label).page()
     assert_inert(page, scripts=2)  # the page's JSON data and its code, nothing else
+
+
+@pytest.mark.parametrize("name", ["<img src=x onerror=alert(1)>", "`<img src=x onerror=alert(1)>`"])
+def test_explain_layers_markdown_with_a_hostile_module_name(name):
+    from gradtrace.nn import functional as F
+    from gradtrace.viz import explain_layers
+
+    model = nn.Sequential(OrderedDict([(name, nn.Linear(2, 2, seed=0)), ("act", nn.Sigmoid())]))
+    loss = F.mse_loss(model(Tensor(np.ones((1, 2)))), Tensor(np.zeros((1, 2))))
+    loss.backward()
+    e = explain_layers(loss, model)
+    assert name in str(e)
+    md = re.sub(r"(`+)[^`].*?(?<!`)\1(?!`)", "", e._repr_markdown_())  # code spans: as is
+    md = re.sub(r"\$\$.*?\$\$|\$[^$]*\$", "", md, flags=re.S)
+    assert "<img" not in md and "`" not in md.replace("`weight`", "")
+
+
+def test_check_engine_markdown_keeps_a_learners_error_message_in_its_code_block():
+    from gradtrace import check_engine
+
+    class Broken:
+        def __init__(self, data, *args):
+            raise ValueError("```\n<img src=x onerror=alert(1)>\n```")
+
+    md = check_engine(Broken)._repr_markdown_()
+    fence = md.split("\n", 1)[0]
+    assert set(fence) == {"`"} and len(fence) > 3 and md.endswith("\n" + fence)
+    assert md.count(fence) == 2  # opened once, closed once: the message stays inside
+    assert "<img src=x onerror=alert(1)>" in md

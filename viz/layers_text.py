@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .style import matrix_tex, matrix_text, shape_text
+from .typeset import code_span
 
 CONVENTIONS = (
     "Conventions: the notes write W^L as an M×N matrix (M inputs × N outputs) and "
@@ -128,7 +129,7 @@ TEX_H["Softmax"] = "\\mathrm{softmax}"
 def markdown(e: Any) -> str:
     """The explanation as Markdown with LaTeX (Jupyter's `_repr_markdown_`)."""
     out = [
-        f"**The five backprop equations** on `{e.model}` under {e.head.title} "
+        f"**The five backprop equations** on {code_span(e.model)} under {e.head.title} "
         f"($J = {_num(e.loss)}$, $N = {e.batch}$).",
         "",
         "$$z^L = (W^L)^T a^{L-1} + b^L,\\quad a^L = h(z^L),\\quad "
@@ -139,7 +140,11 @@ def markdown(e: Any) -> str:
         _md_escape(CONVENTIONS),
     ]
     for L in e.layers:
-        out += ["", f"**Layer {L.index}** (`{L.name}.weight` {shape_text(L.weight.shape)}):", ""]
+        out += [
+            "",
+            f"**Layer {L.index}** ({code_span(L.name + '.weight')} {shape_text(L.weight.shape)}):",
+            "",
+        ]
         out += [f"- {row}" for row in _tex_rows(e, L)]
     verdict = "every δ and gradient agrees" if e.agrees else "**something disagrees** (✗)"
     out += ["", f"Checked against the engine: {verdict}."]
@@ -176,7 +181,7 @@ def _tex_rows(e: Any, L: Any) -> list[str]:
 
 def _md_check(ok: bool | None, what: str = "") -> str:
     """✓ / ✗ against `what` (a `.grad`; "" for the engine's ∂J/∂z)."""
-    what = f"`{what}`" if what else "the engine's ∂J/∂z"
+    what = code_span(what) if what else "the engine's ∂J/∂z"  # a name's backtick stays inside
     if ok is None:
         return f"(not checked: {what} is None)"
     return f"✓ equals {what}" if ok else f"✗ **differs from** {what}"

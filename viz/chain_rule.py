@@ -20,7 +20,7 @@ from typing import Any
 
 from gradtrace import topological_order
 
-from .flow import node_names
+from .flow import Flow, node_names
 from .graph import is_tensor
 
 
@@ -97,7 +97,7 @@ def chain_rule(root: Any, wrt: Any = None, *, by: str = "gate", max_paths: int =
     kept = [n for n in order if id(n) in edges]
     every = node_names(root)
     names = {id(n): every[id(n)] for n in kept}
-    adjoint = {} if tensor else adjoints(kept, edges)
+    adjoint = {} if tensor else Flow(root, order=order).grad  # d root/d node, backward's sums
     nodes = node_sums(kept, edges, adjoint, names, root, tensor)
     n_paths = paths = gradient = None
     if target is not None:
@@ -203,17 +203,6 @@ def list_paths(root: Any, target: Any, edges: dict, by_id: dict, names: dict) ->
             factor = Factor(names[id(node)], names[p], w)
             stack.append((by_id[p], (factor, link)))
     return tuple(paths)
-
-
-def adjoints(kept: list[Any], edges: dict) -> dict[int, float]:
-    """d root/d node for every kept node, from the root down (what backward computes)."""
-    adjoint = {id(n): 0.0 for n in kept}
-    adjoint[id(kept[0])] = 1.0
-    for node in kept:
-        upstream = adjoint[id(node)]
-        for p, w in edges[id(node)].items():
-            adjoint[p] += w * upstream
-    return adjoint
 
 
 def node_sums(

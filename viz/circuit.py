@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,8 @@ from .dot import (
     text_lines_label,
     write_file,
 )
-from .graph import NOT_COMPUTED, as_root, consumers, contribution, grads_computed, is_tensor, nodes
+from .flow import Flow
+from .graph import NOT_COMPUTED, as_root, consumers, grads_computed, is_tensor, nodes
 from .style import (
     BLUE,
     DEFAULT_FORMAT,
@@ -189,6 +190,21 @@ def shared_name(node: Any) -> str:
     return tensor_head(node) if is_tensor(node) else format(node.data, "g")
 
 
+@dataclass
+class Marks:
+    """What one picture writes under its wires, worked out before it is written. A node or
+    wire missing from a dict is not known yet (left blank). `grads`: by node id, the gradient
+    on its output wire (a number, an array, None, or text already written out such as
+    "1 + 1 = 2"); `branches`: by (gate id, operand), the part on each branch of a split wire;
+    `extra`: rows under the wire into a gate (the frames' products), `extra_default` under
+    every other wire."""
+
+    grads: dict[int, Any] = field(default_factory=dict)
+    branches: dict[tuple[int, int], Any] = field(default_factory=dict)
+    extra: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+    extra_default: list[str] = field(default_factory=list)
+
+
 class Picture:
     """Builds one Digraph; `draw` and the backward-step frames share it."""
 
@@ -296,116 +312,126 @@ class Picture:
 
     def digraph(
         self,
-        grad_of: Callable[[Any], tuple[Any, bool]],
-        branch_of: Callable[[Any, Any, int], tuple[Any, bool]],
+        marks: Marks,
         *,
         notes: list[str] | None = None,
         highlight: Any = None,
-        wire_extra: Callable[[Any, Any, int], list[str]] | None = None,
         caption_node: bool = False,
         captioned: bool = True,
         caption_width: int | None = None,
     ) -> Writer:
         """The picture, in a Writer (its `.graph` is the Digraph, `.nodes` every node's
-        attributes). `grad_of(node)` gives (gradient to print, known?) for a node's wire;
-        `branch_of(node, gate, k)` the same for one branch of a split wire; `wire_extra(node,
-        gate, k)` adds rows under a wire into `gate` (the step products). The title and
-        `notes` go on top, as the graph's label or (`caption_node`) as a node of its own;
-        `captioned=False` leaves them out."""
-        g = self.new_digraph()
-        w = Writer(g)
-        lines = [self.title] if self.title else []
-        lines += notes or []
+        attributes), with the numbers `marks` holds under its wires. The title and `notes` go
+        on top, as the graph's label or (`caption_node`) as a node of its own;
+        `captioned=False` leaves them out. `highlight` is the gate at work (filled)."""
+        w = Writer(self.new_digraph())
+        if captioned:
+            self._caption(w, notes or [], caption_node, caption_width)
+        feeds: dict[tuple[int, int], str] = {}  # (gate, operand) -> the wire that feeds it
+        for i, node in enumerate(self.order):
+            if node.parents:
+                self._gate(w, i, node, highlight, feeds)
+            else:
+                w.node(f"n{i}", label=node.label or "", **TIGHT)
+            self._output(w, i, node, marks, feeds)
+        return w
+
+    def _caption(self, w: Writer, notes: list[str], as_node: bool, width: int | None) -> None:
+        """The title and notes above the picture (and a word on nodes drawn at each use)."""
+        lines = ([self.title] if self.title else []) + notes
         if self.shared:
             names = ", ".join(list(self.shared.values())[:3]) + ", …" * (len(self.shared) > 3)
             lines.append(
                 f"{names}: used more than {MAX_SPLIT} times, so drawn again at each use "
                 "(gradient of that use below); the total is on its own wire"
             )
-        if not captioned:
-            pass
-        elif lines and caption_node:
-            w.node(CAPTION, label=text_lines_label(lines, width=caption_width), shape="plain")
+        if lines and as_node:
+            w.node(CAPTION, label=text_lines_label(lines, width=width), shape="plain")
         elif lines:
-            # "\l" ends a left-justified line in DOT
-            g.attr(label=left_lines(lines), labelloc="t", fontsize="12")
+            w.graph.attr(label=left_lines(lines), labelloc="t", fontsize="12")
+
+    def _gate(self, w: Writer, i: int, node: Any, highlight: Any, feeds: dict) -> None:
+        """A gate's circle (its role under it, filled when at work or found wrong) and its
+        in-edges in operand order (with ordering=in: x above y, as on the slides)."""
+        attrs = {
+            "shape": "circle",
+            "label": node.op or "?",
+            "fontsize": "12" if len(node.op) <= 4 else "9",
+            "margin": "0.02",
+            "width": "0.35",
+            "fixedsize": "false",
+        }
+        if self.show_roles and node.op in ROLES:
+            role = cell(ROLES[node.op], GREY, 8, italic=True)
+            attrs["label"] = HTML(f"<{html.escape(node.op)}<BR/>{role}>")
+        if highlight is node:
+            attrs.update(style="filled", fillcolor=HIGHLIGHT, penwidth="2")
+        wrong = [k for k in range(len(node.parents)) if (id(node), k) in self.wrong]
+        if wrong:
+            attrs.update(style="filled", fillcolor=WARN_FILL, color=WARN, penwidth="2")
+        w.node(f"n{i}", **attrs)
+        for k in range(len(node.parents)):
+            edge = {"color": WARN, "penwidth": "2"} if k in wrong else {}
+            w.edge(feeds.pop((id(node), k)), f"n{i}", **edge)
+
+    def _under(self, gate: Any, k: int, marks: Marks) -> list[str]:
+        """The rows under the wire into `gate` at operand `k`, below its gradient."""
+        extra = marks.extra.get((id(gate), k), marks.extra_default)
+        return self.local_text(gate, k) + self.check_text(gate, k) + extra
+
+    def _output(self, w: Writer, i: int, node: Any, marks: Marks, feeds: dict) -> None:
+        """A node's output wire: value above, gradient (the total) below; it feeds its one
+        user, or splits into branches."""
         into, out = self.ports
-        feeds: dict[tuple[int, int], str] = {}  # (gate, operand) -> the wire that feeds it
-        for i, node in enumerate(self.order):
-            nid = f"n{i}"
-            if node.parents:
-                attrs = {
-                    "shape": "circle",
-                    "label": node.op or "?",
-                    "fontsize": "12" if len(node.op) <= 4 else "9",
-                    "margin": "0.02",
-                    "width": "0.35",
-                    "fixedsize": "false",
-                }
-                if self.show_roles and node.op in ROLES:
-                    role = cell(ROLES[node.op], GREY, 8, italic=True)
-                    attrs["label"] = HTML(f"<{html.escape(node.op)}<BR/>{role}>")
-                if highlight is node:
-                    attrs.update(style="filled", fillcolor=HIGHLIGHT, penwidth="2")
-                wrong = [k for k in range(len(node.parents)) if (id(node), k) in self.wrong]
-                if wrong:
-                    attrs.update(style="filled", fillcolor=WARN_FILL, color=WARN, penwidth="2")
-                w.node(nid, **attrs)
-                # In-edges in operand order (with ordering=in: x above y, as on the slides).
-                for k in range(len(node.parents)):
-                    edge = {"color": WARN, "penwidth": "2"} if k in wrong else {}
-                    w.edge(feeds.pop((id(node), k)), nid, **edge)
+        above = []
+        tag = self.shared.get(id(node))
+        if node.parents and (node.label or tag):
+            above.append(cell(tag or node.label, GREY, 10, italic=True))
+        above += self.value_text(node)
+        known = id(node) in marks.grads
+        below = self.grad_text(node, marks.grads.get(id(node)), known)
+        users = self.users[id(node)]
+        if len(users) == 1:
+            below += self._under(*users[0], marks)
+        w.node(f"w{i}", label=wire_label(above, below, self.vertical), shape="plain")
+        w.edge(f"n{i}", f"w{i}:{into}", arrowhead="none")
+        if node is self.root:
+            w.node("out", label="", shape="plaintext", width="0", height="0")
+            w.edge(f"w{i}:{out}", "out")
+        if len(users) == 1:
+            gate, k = users[0]
+            feeds[(id(gate), k)] = f"w{i}:{out}"
+        elif users:
+            self._branches(w, i, node, marks, feeds)
+
+    def _branches(self, w: Writer, i: int, node: Any, marks: Marks, feeds: dict) -> None:
+        """A wire used by several gates splits at a dot, each branch carrying the gradient
+        that came back along it; a node used many times ends at a note and is named again at
+        each use."""
+        into, out = self.ports
+        users = self.users[id(node)]
+        tag = self.shared.get(id(node))
+        if tag is None:
+            w.node(f"b{i}", shape="point", width="0.06")
+        else:
+            note = cell(f"used {len(users)} times", GREY, 9, italic=True)
+            w.node(f"b{i}", label=HTML(f"<{note}>"), **TIGHT)
+        w.edge(f"w{i}:{out}", f"b{i}", arrowhead="none")
+        for j, (gate, k) in enumerate(users):
+            key = (id(gate), k)
+            below = self.grad_text(node, marks.branches.get(key), key in marks.branches)
+            below += self._under(gate, k, marks)
+            bid = f"w{i}_{j}"
+            w.node(
+                bid, label=wire_label(self.value_text(node), below, self.vertical), shape="plain"
+            )
+            if tag is None:
+                w.edge(f"b{i}", f"{bid}:{into}", arrowhead="none")
             else:
-                label = node.label or ""
-                w.node(nid, label=label, **TIGHT)
-            # The node's output wire: value above, gradient (total) below.
-            above = []
-            tag = self.shared.get(id(node))
-            if node.parents and (node.label or tag):
-                above.append(cell(tag or node.label, GREY, 10, italic=True))
-            above += self.value_text(node)
-            grad, known = grad_of(node)
-            below = self.grad_text(node, grad, known)
-            users = self.users[id(node)]
-            if len(users) == 1:
-                gate, k = users[0]
-                below += self.local_text(gate, k) + self.check_text(gate, k)
-                if wire_extra:
-                    below += wire_extra(node, gate, k)
-            w.node(f"w{i}", label=wire_label(above, below, self.vertical), shape="plain")
-            w.edge(f"{nid}", f"w{i}:{into}", arrowhead="none")
-            if node is self.root:
-                w.node("out", label="", shape="plaintext", width="0", height="0")
-                w.edge(f"w{i}:{out}", "out")
-            if len(users) == 1:
-                gate, k = users[0]
-                feeds[(id(gate), k)] = f"w{i}:{out}"
-            elif len(users) > 1:
-                # A branch: split at a dot, each branch carrying the gradient that came back;
-                # a node used many times ends at a note and is named again at each use.
-                if tag is None:
-                    w.node(f"b{i}", shape="point", width="0.06")
-                else:
-                    note = cell(f"used {len(users)} times", GREY, 9, italic=True)
-                    w.node(f"b{i}", label=HTML(f"<{note}>"), **TIGHT)
-                w.edge(f"w{i}:{out}", f"b{i}", arrowhead="none")
-                for j, (gate, k) in enumerate(users):
-                    bgrad, bknown = branch_of(node, gate, k)
-                    b_below = self.grad_text(node, bgrad, bknown) + self.local_text(gate, k)
-                    b_below += self.check_text(gate, k)
-                    if wire_extra:
-                        b_below += wire_extra(node, gate, k)
-                    b_above = self.value_text(node)
-                    bid = f"w{i}_{j}"
-                    w.node(bid, label=wire_label(b_above, b_below, self.vertical), shape="plain")
-                    if tag is None:
-                        w.edge(f"b{i}", f"{bid}:{into}", arrowhead="none")
-                    else:
-                        ref = cell(tag, GREY if node.parents else "black", 12, italic=True)
-                        w.node(f"r{i}_{j}", label=HTML(f"<{ref}>"), **TIGHT)
-                        w.edge(f"r{i}_{j}", f"{bid}:{into}", arrowhead="none")
-                    feeds[(id(gate), k)] = f"{bid}:{out}"
-        return w
+                ref = cell(tag, GREY if node.parents else "black", 12, italic=True)
+                w.node(f"r{i}_{j}", label=HTML(f"<{ref}>"), **TIGHT)
+                w.edge(f"r{i}_{j}", f"{bid}:{into}", arrowhead="none")
+            feeds[key] = f"{bid}:{out}"
 
 
 def draw(
@@ -471,26 +497,30 @@ def draw(
     notes = ([] if known else [NOT_COMPUTED]) + check_notes
     if legend:  # colour is never the only cue: the picture says where values and gradients are
         notes.append(LEGEND_VERTICAL if rankdir in ("TB", "BT") else LEGEND)
-
-    kept = kept_gradients(root) if known else None  # every inner Tensor's gradient too
-
-    def grad_of(node: Any) -> tuple[Any, bool]:
-        if node.grad is None and kept is not None and id(node) in kept:
-            return kept[id(node)], True
-        return node.grad, known
-
-    def branch_of(node: Any, gate: Any, k: int) -> tuple[Any, bool]:
-        part = contribution(gate, k, gate.grad)
-        if part is None and kept is not None:  # a Tensor gate: its VJP's share
-            part = branch_share(gate, k, kept)
-        if part is None:
-            return None, False
-        return part, known
-
-    graph = pic.digraph(grad_of, branch_of, notes=notes).graph
+    graph = pic.digraph(recorded_marks(root, order) if known else Marks(), notes=notes).graph
     if fit:
         graph.attr(size=fit)
     return graph
+
+
+def recorded_marks(root: Any, order: list[Any]) -> Marks:
+    """What backward left on a graph (`order` inputs first): each node's `.grad` under its
+    wire and, on each branch, the part that came back along it (`viz.flow`). A Tensor graph
+    keeps no local gradients and drops inner gradients: those come from the viewer's own
+    pass over the gate VJPs (`viz.adjoints`), a branch's part being its gate's VJP share."""
+    flow = Flow(root, replay=False, order=order[::-1])
+    kept = kept_gradients(root)  # every inner Tensor's gradient too (None for Values)
+    grads = {id(n): n.grad for n in order}
+    branches = {}
+    for w in flow.wires():
+        part = w.down
+        if part is None and kept is not None:
+            part = branch_share(w.gate, w.k, kept)
+        if part is not None:
+            branches[(id(w.gate), w.k)] = part
+    if kept is not None:
+        grads.update({i: kept[i] for i, g in grads.items() if g is None and i in kept})
+    return Marks(grads, branches)
 
 
 def render(

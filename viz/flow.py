@@ -1,14 +1,118 @@
-"""What every picture says about a graph, worked out once: each node's name.
+"""What every picture says about a graph, worked out once: what flows back along each wire
+(local x upstream = downstream) and each node's name.
 
-Names are given over the whole graph, so a gate has the same name in every derivation, frame
-and panel of that graph (never add3 in one `explain` and add2 in the next).
+    flow = Flow(root)           one walk in backward's order from the seed d root/d root = 1
+    flow.wire(gate, k)          Wire: local, upstream, down = local x upstream, step
+    flow.arrived(node, step)    the wires that brought gradient to `node` by that step
+    flow.grad[id(node)]         d root/d node, the sum of what arrived (backward's own sums)
+    node_names(root)            every node's name, the same in every view of the graph
+
+The frames, `explain`, the page and the network view all read these numbers; none multiplies
+a local gradient by an upstream one itself. Names are given over the whole graph, so a gate
+has the same name in every derivation, frame and panel (never add3 in one `explain` and add2
+in the next).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any
+from typing import Any, NamedTuple
+
+import numpy as np
+from gradtrace import topological_order
+
+
+class Wire(NamedTuple):
+    """One input wire of a gate and what flows back along it: local x upstream = down.
+
+    `local` is d gate/d node (None for a Tensor gate, which keeps a vector-Jacobian product
+    instead), `upstream` d root/d gate, `down` their product (None when either is unknown).
+    `step` is the backward step that sends it: the gate's place in backward's order, from 1;
+    the root's seed is a wire of its own, gate None at step 0."""
+
+    gate: Any
+    k: int
+    node: Any
+    local: Any
+    upstream: Any
+    down: Any
+    step: int
+
+
+class Flow:
+    """What flows back along every wire of one graph, worked out in one walk.
+
+    `replay=True` (the frames, `explain`, the page): start from the seed d root/d root = 1
+    (ones for a Tensor root) and add up what each gate hands back, in backward's order, never
+    reading or touching `.grad`: a Value gate hands local x upstream, a Tensor gate its
+    vector-Jacobian product's share (`_shares`, as the engine's backward loop does).
+    `replay=False` (a picture after backward): each gate's upstream is its recorded `.grad`,
+    as backward left it (which may have run from a bigger root); Tensor wires stay unknown."""
+
+    def __init__(self, root: Any, *, replay: bool = True, order: list[Any] | None = None) -> None:
+        self.root = root
+        self.order = order if order is not None else topological_order(root)  # root first
+        self.gates = [n for n in self.order if n.parents]  # step i processes gates[i - 1]
+        self.grad: dict[int, Any] = {}  # d root/d node (replay only)
+        self._wires: dict[tuple[int, int], Wire] = {}
+        self._arrived: dict[int, list[Wire]] = {}
+        if replay:
+            seed = np.ones_like(root.data) if hasattr(root, "_shares") else 1.0
+            self._arrive(Wire(None, 0, root, None, None, seed, 0), replay)
+        for step, gate in enumerate(self.gates, start=1):
+            upstream = self.grad.get(id(gate)) if replay else gate.grad
+            locals_ = getattr(gate, "local_grads", None) or [None] * len(gate.parents)
+            for k, down in enumerate(_downs(gate, upstream, replay)):
+                wire = Wire(gate, k, gate.parents[k], locals_[k], upstream, down, step)
+                self._wires[(id(gate), k)] = wire
+                self._arrive(wire, replay)
+
+    def _arrive(self, wire: Wire, replay: bool) -> None:
+        """A wire hands its part to its input: the input's gradient adds it up."""
+        if wire.down is None:
+            return
+        self._arrived.setdefault(id(wire.node), []).append(wire)
+        if replay:
+            key = id(wire.node)
+            self.grad[key] = wire.down if key not in self.grad else self.grad[key] + wire.down
+
+    def wire(self, gate: Any, k: int) -> Wire:
+        """The wire into `gate` at operand `k`."""
+        return self._wires[(id(gate), k)]
+
+    def wires(self) -> list[Wire]:
+        """Every wire, gate by gate in backward's order."""
+        return list(self._wires.values())
+
+    def into(self, gate: Any) -> list[Wire]:
+        """A gate's input wires in operand order."""
+        return [self._wires[(id(gate), k)] for k in range(len(gate.parents))]
+
+    def arrived(self, node: Any, step: int | None = None) -> list[Wire]:
+        """The wires that brought gradient to `node` (by backward step `step`), in order."""
+        got = self._arrived.get(id(node), [])
+        return got if step is None else [w for w in got if w.step <= step]
+
+
+def _downs(gate: Any, upstream: Any, replay: bool) -> list[Any]:
+    """What `gate` hands each input (None where unknown or not needed): local x upstream for
+    a Value gate, its VJP's shares for a Tensor gate (replayed only: after backward an inner
+    Tensor's gradient is gone)."""
+    n = len(gate.parents)
+    locals_ = getattr(gate, "local_grads", None)
+    if upstream is None or (locals_ and hasattr(upstream, "shape")):
+        return [None] * n
+    if locals_:
+        return [local * upstream for local in locals_]
+    if not replay or not hasattr(gate, "_shares"):
+        return [None] * n
+    shares = list(gate._shares(upstream))  # (input, share) for each input that needs one
+    downs = []
+    for node in gate.parents:
+        downs.append(shares.pop(0)[1] if shares and shares[0][0] is node else None)
+    return downs
+
 
 _WORDS = {
     "+": "add",

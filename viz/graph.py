@@ -88,12 +88,3 @@ def grads_computed(order: list[Any]) -> bool:
         if g != 0:
             return True
     return False
-
-
-def contribution(gate: Any, k: int, upstream: Any) -> Any:
-    """What came back along one wire into `gate` at operand `k`: local x upstream (None for
-    Tensor gates, which record no local gradient)."""
-    locals_ = getattr(gate, "local_grads", None)
-    if not locals_ or upstream is None or hasattr(upstream, "shape"):
-        return None
-    return locals_[k] * upstream

@@ -32,6 +32,7 @@ from gradtrace import rule_of, topological_order
 from .circuit import MAX_NODES, picture_order
 from .dot import to_bytes, write_file
 from .explain import explain
+from .flow import node_names
 from .graph import as_root, is_tensor, nodes
 from .network import network
 from .page_state import layout
@@ -103,7 +104,7 @@ def explore(
             "rule); a traced PyTorch graph has no gates to replay: draw it with viz.render"
         )
     order = picture_order(nodes(root))  # the order the pictures number n0, n1, ...
-    title = title or f"gradtrace: {_name(root, root)} = {_show(root.data, PANEL_FMT)}"
+    title = title or f"gradtrace: {node_names(root)[id(root)]} = {_show(root.data, PANEL_FMT)}"
     if max_nodes is not None and len(order) > max_nodes:
         note = (
             f"{len(order)} nodes: too many to step through gate by gate (max_nodes={max_nodes});"
@@ -142,15 +143,6 @@ def to_html(root: Any, path: str | Path, **options: Any) -> Path:
 
 
 # ---------------------------------------------------------------------------- the data
-def _name(node: Any, root: Any) -> str:
-    """How captions and the panel name a node: its label, "f" for the root, "(op)" for a gate."""
-    if node.label:
-        return node.label
-    if node is root:
-        return "f"
-    return f"({node.op})" if node.parents else fmt_number(node.data)
-
-
 def _show(x: Any, fmt: Format) -> str:
     """A number, or a tensor on one line (in full when small: "[[0.1, 0.2], [0.3, 0.4]]")."""
     return inline_matrix(x, fmt) if hasattr(x, "shape") and x.size != 1 else fmt_number(x, fmt)
@@ -217,10 +209,10 @@ def _graph_data(root: Any, order: list[Any], steps: BackwardSteps, title: str) -
     the pictures name them: n3 the gate, w3 its wire, w3_1 a branch, b3 the split dot, r3_1
     the name written again at a branch of a node used many times), the
     steps (forward, then backward) and which SVG element belongs to which node."""
-    every = explain(root, fmt=PANEL_FMT)  # the chain rule, per node, and a name for each
+    every = explain(root, fmt=PANEL_FMT)  # the chain rule, per node
 
-    def name(node: Any) -> str:
-        return every.name_of(node) or _name(node, root)
+    def name(node: Any) -> str:  # every node's one name (viz.flow.node_names)
+        return steps.names[id(node)]
 
     engine = topological_order(root)  # each node before its parents
     gates = [n for n in reversed(engine) if n.parents]  # each gate after its inputs
@@ -245,13 +237,7 @@ def _nodes(
     """What the panel shows of each node, and the SVG names (node titles) of each."""
     index = {id(n): i for i, n in enumerate(order)}
     forward_at = {id(g): k for k, g in enumerate(gates, start=1)}
-    first: dict[int, int] = {id(root): 0}  # the backward step a gradient starts / ends at
-    done: dict[int, int] = {id(root): 0}
-    for s in steps.steps[1:]:
-        for parent, *_ in s.products:
-            first.setdefault(id(parent), s.index)
-            done[id(parent)] = s.index
-    last = steps.steps[-1]
+    flow = steps.flow
     users: dict[int, list[int]] = {id(n): [] for n in order}
     for n in order:
         for p in n.parents:
@@ -264,8 +250,9 @@ def _nodes(
         names[f"n{i}"] = names[f"w{i}"] = names[f"b{i}"] = i
         for j in range(len(users[id(n)])):  # a branch; r: the name again at a many-use node
             names[f"w{i}_{j}"] = names[f"r{i}_{j}"] = i
-        parts = last.parts.get(id(n), [])
-        total = last.grads.get(id(n), 0.0)
+        arrived = flow.arrived(n)  # first and last: the backward steps it starts and ends at
+        parts = [w.down for w in arrived]
+        total = flow.grad.get(id(n), 0.0)
         tensor = steps.tensor
         nodes.append(
             {
@@ -284,8 +271,8 @@ def _nodes(
                 ],
                 "users": users[id(n)],
                 "forward": forward_at.get(id(n), 0),
-                "first": first.get(id(n)),
-                "done": done.get(id(n)),
+                "first": arrived[0].step if arrived else None,
+                "done": arrived[-1].step if arrived else None,
                 "chain": _chain_rule(root, n, sums.get(name(n))),
                 # the keyboard's stop for this node in the picture, and what it computes
                 "target": f"n{i}" if n.parents or n.label else f"w{i}",
@@ -345,10 +332,11 @@ def _backward_steps(order: list[Any], steps: BackwardSteps, name: Any) -> list[d
         if s.gate is None:
             caption = f"backward, step 0 of {n}: the seed d{f}/d{f} = 1"
         else:
-            twice = len({id(p) for p, *_ in s.products}) < len(s.products)  # a * a
+            twice = len({id(w.node) for w in s.wires}) < len(s.wires)  # a * a
             said = "; ".join(
-                f"{name(p)}{f' (input {k + 1})' if twice else ''}: " + steps.product(lo, up, d)
-                for p, k, lo, up, d in s.products
+                f"{name(w.node)}{f' (input {w.k + 1})' if twice else ''}: "
+                + steps.product(steps.local(w), w.upstream, w.down)
+                for w in s.wires
             )
             how = "by its rule" if steps.tensor else "local × upstream = downstream"
             caption = (

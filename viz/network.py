@@ -33,7 +33,8 @@ from typing import Any
 import graphviz
 
 from .dot import HTML, left_lines, size_attr
-from .graph import NOT_COMPUTED, as_root, grads_computed, is_tensor, nodes
+from .flow import Flow
+from .graph import NOT_COMPUTED, as_root, grads_computed, nodes
 from .modules import modules_by_parameter, parent_module
 from .style import GREY, LINE_GREY, PANEL, SCALE, fmt_number, ink_on
 
@@ -264,50 +265,95 @@ def network(
     root = as_root(root)
     order = order if order is not None else nodes(root)
     model = model if model is not None else getattr(root, "model", None)  # a traced torch model
-    if model is not None:
-        of, units = group_by_model(order, model)
-    else:
-        of, units = group_by_depth(order)
+    of, units = group_by_model(order, model) if model is not None else group_by_depth(order)
     known = grads_computed(order)
     if rankdir is None:  # modules side by side; a chain of depth bands top to bottom
         rankdir = "LR" if model is not None else "TB"
+    _count(order, of)
+    counts, flows, proxied = _wires_between(root, order, of, known)
+    sizes = {k: rms(v) for k, v in flows.items() if v}
+    by_key = {u.key: u for u in units}
+    arrows, folded = _fold(counts, sizes, by_key)
+    g = _new_graph(rankdir)
+    lines = [title] if title else []
+    lines += [note] if note else []
+    grouping = "by module" if model is not None else "by depth (pass model= to group by module)"
+    lines.append(f"network view: {len(order)} nodes in {len(units)} boxes, {grouping}")
+    lines += _header(known, proxied, by_key) + folded
+    if fit:  # a picture sized to a column: the caption wrapped, not what sets the width
+        lines = [part for line in lines for part in textwrap.wrap(line, CAPTION_WRAP) or [""]]
+    g.attr(label=left_lines(lines), labelloc="t", fontsize="12")  # left-justified lines
+    at, whole, cluster_id = _boxes(g, units, counts, known)
+    scale = Scale(sizes)
+    for (a, b), arrow in arrows.items():
+        _arrow(g, at[a], at[b], arrow, whole, cluster_id, rankdir, scale)
+    if known:
+        _legend(g, scale.lo, scale.hi)
+    if fit:
+        g.attr(size=fit)
+    return g
 
-    proxy: dict[str, float | None] = {}
-    flows: dict[tuple[str, str], list[float]] = defaultdict(list)
-    counts: dict[tuple[str, str], int] = defaultdict(int)
+
+def _count(order: list[Any], of: dict[int, Unit]) -> None:
+    """Each box's number of nodes and of gates of each kind."""
     for node in order:
         u = of[id(node)]
         u.count += 1
         if node.parents:
             u.ops[_base_op(node.op) or "?"] += 1
-        locals_ = getattr(node, "local_grads", None)
+
+
+def _wires_between(
+    root: Any, order: list[Any], of: dict[int, Unit], known: bool
+) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], list[float]], bool]:
+    """For each pair of boxes (tail, head) the wires between them: how many, and the size of
+    what flows back along each (`viz.flow`: local x upstream for Value gates; for a Tensor
+    gate the gradient its input received, else its box's parameters' RMS gradient). Also
+    whether any arrow stood in a box's parameters for a gradient not kept."""
+    flow = Flow(root, replay=False, order=order[::-1]) if known else None
+    proxy: dict[str, float | None] = {}
+    flows: dict[tuple[str, str], list[float]] = defaultdict(list)
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for node in order:
+        u = of[id(node)]
         for k, p in enumerate(node.parents):
             pu = of[id(p)]
             if pu is u:
                 continue
             key = (pu.key, u.key)
             counts[key] += 1
-            if not known:
+            if flow is None:
                 continue
-            if locals_ is not None and not is_tensor(node):
-                flows[key].append(locals_[k] * node.grad)
-            else:
-                m = magnitude(p.grad)
-                if m is None:  # an inner tensor whose gradient was not kept
-                    m = proxy.setdefault(u.key, _params_rms(u))
-                if m is not None:
-                    flows[key].append(m)
+            down = flow.wire(node, k).down
+            if down is not None:
+                flows[key].append(down)
+                continue
+            m = magnitude(p.grad)
+            if m is None:  # an inner tensor whose gradient was not kept
+                m = proxy.setdefault(u.key, _params_rms(u))
+            if m is not None:
+                flows[key].append(m)
+    return counts, flows, any(v is not None for v in proxy.values())
 
-    sizes = {k: rms(v) for k, v in flows.items() if v}
-    positive = [s for s in sizes.values() if s > 0]
-    lo = math.floor(math.log10(min(positive))) if positive else -6
-    hi = math.ceil(math.log10(max(positive))) if positive else 0
-    if hi - lo < 2:
-        lo, hi = lo - 1, hi + 1
 
-    def place(s: float) -> float:
-        return (math.log10(s) - lo) / (hi - lo)
+class Scale:
+    """The log scale of the arrows' colours: whole decades from 10^lo to 10^hi, at least two."""
 
+    def __init__(self, sizes: dict[Any, float]) -> None:
+        positive = [s for s in sizes.values() if s > 0]
+        lo = math.floor(math.log10(min(positive))) if positive else -6
+        hi = math.ceil(math.log10(max(positive))) if positive else 0
+        if hi - lo < 2:
+            lo, hi = lo - 1, hi + 1
+        self.lo, self.hi = lo, hi
+
+    def place(self, s: float) -> float:
+        """Where a gradient size sits on the scale, 0 to 1."""
+        return (math.log10(s) - self.lo) / (self.hi - self.lo)
+
+
+def _new_graph(rankdir: str) -> graphviz.Digraph:
+    """An empty network view with its look: rounded grey boxes, small arrows."""
     g = graphviz.Digraph("network", engine="dot")
     g.attr(
         rankdir=rankdir,
@@ -327,27 +373,19 @@ def network(
         color=LINE_GREY,
     )
     g.attr("edge", arrowsize="0.6")
-    by_key = {u.key: u for u in units}
-    ids = {u.key: f"u{i}" for i, u in enumerate(units)}
-    clusters: dict[str | None, list[Unit]] = defaultdict(list)
-    for u in units:
-        clusters[u.cluster].append(u)
-    cluster_id = {c: f"cluster_{i}" for i, c in enumerate(clusters) if c is not None}
-    arrows, folded = _fold(counts, sizes, by_key)
+    return g
 
-    lines = [title] if title else []
-    if note:
-        lines.append(note)
-    grouping = "by module" if model is not None else "by depth (pass model= to group by module)"
-    lines.append(f"network view: {len(order)} nodes in {len(units)} boxes, {grouping}")
+
+def _header(known: bool, proxied: bool, by_key: dict[str, Unit]) -> list[str]:
+    """The lines above the view that say how to read it."""
     if not known:
-        lines.append(NOT_COMPUTED)
+        lines = [NOT_COMPUTED]
     else:
-        lines.append(
+        lines = [
             "arrows: the RMS gradient flowing back along them (colour and width); boxes: the "
             "RMS gradient of their parameters"
-        )
-    if any(v is not None for v in proxy.values()):
+        ]
+    if proxied:
         lines.append(
             "arrows into a Tensor layer: the RMS gradient of its parameters (the tensors "
             "between layers kept no gradient; retain_grad() keeps them)"
@@ -358,16 +396,24 @@ def network(
         lines.append(
             "penalty: computed from the parameters alone (an L1/L2 penalty added to the loss)"
         )
-    lines += folded
-    if fit:  # a picture sized to a column: the caption wrapped, not what sets the width
-        lines = [part for line in lines for part in textwrap.wrap(line, CAPTION_WRAP) or [""]]
-    # "\l" ends a left-justified line in DOT
-    g.attr(label=left_lines(lines), labelloc="t", fontsize="12")
+    return lines
 
-    # A layer whose boxes are side by side (a scalar MLP's neurons) is drawn as one table,
-    # a row per box in index order (Graphviz would shuffle separate boxes), arrows at the rows.
+
+def _boxes(
+    g: graphviz.Digraph, units: list[Unit], counts: dict, known: bool
+) -> tuple[dict[str, str], dict[str | None, str], dict[str | None, str]]:
+    """One box per unit, in clusters by parent module. A layer whose boxes are side by side
+    (a scalar MLP's neurons) is drawn as one table, a row per box in index order (Graphviz
+    would shuffle separate boxes), arrows at the rows. Returns where each box's arrows attach,
+    the clusters drawn as one table (that node), and each cluster's Graphviz name."""
+    ids = {u.key: f"u{i}" for i, u in enumerate(units)}
+    by_key = {u.key: u for u in units}
+    clusters: dict[str | None, list[Unit]] = defaultdict(list)
+    for u in units:
+        clusters[u.cluster].append(u)
+    cluster_id = {c: f"cluster_{i}" for i, c in enumerate(clusters) if c is not None}
     linked = {a for a, b in counts if by_key[a].cluster == by_key[b].cluster}
-    at: dict[str, str] = {u.key: ids[u.key] for u in units}  # where a box's arrows attach
+    at: dict[str, str] = dict(ids)  # where a box's arrows attach
     whole: dict[str | None, str] = {}  # a cluster drawn as one table: that node
     for cname, members in clusters.items():
         if cname is None:
@@ -397,42 +443,49 @@ def network(
             else:
                 for u in members:
                     c.node(ids[u.key], label=_unit_label(u, known))
+    return at, whole, cluster_id
 
-    for (a, b), (n, s, tail_cluster, head_cluster) in arrows.items():
-        attrs: dict[str, str] = {}
-        tail, head = at[a], at[b]
-        if tail_cluster in whole:
-            tail = whole[tail_cluster]
-        elif tail_cluster is not None:
-            attrs["ltail"] = cluster_id[tail_cluster]
-        if head_cluster in whole:
-            head = whole[head_cluster]
-        elif head_cluster is not None:
-            attrs["lhead"] = cluster_id[head_cluster]
-        if ":" in tail:
-            tail += ":e" if rankdir == "LR" else ":s"
-        if ":" in head:
-            head += ":w" if rankdir == "LR" else ":n"
-        if n > 1 and (tail_cluster or head_cluster):
-            # xlabel, not label: an edge label would give every edge a rank of its own
-            attrs.update(xlabel=f"×{n}", fontsize="9", fontcolor=GREY)
-        if s is None:
-            attrs.update(color=NO_GRAD, style="dotted", tooltip="gradient not kept")
-        elif s == 0:
-            attrs.update(color=NO_GRAD, style="dashed", tooltip=f"gradient 0 on {n} arrows")
-        else:
-            t = place(s)
-            attrs.update(
-                color=colour(t),
-                penwidth=f"{0.8 + 2.2 * t:.2f}",
-                tooltip=f"RMS gradient {s:.3g}",
-            )
-        g.edge(tail, head, **attrs)
-    if known:
-        _legend(g, lo, hi)
-    if fit:
-        g.attr(size=fit)
-    return g
+
+def _arrow(
+    g: graphviz.Digraph,
+    tail: str,
+    head: str,
+    arrow: Arrow,
+    whole: dict[str | None, str],
+    cluster_id: dict[str | None, str],
+    rankdir: str,
+    scale: Scale,
+) -> None:
+    """One arrow between boxes (or clusters, for folded arrows), coloured by its RMS."""
+    n, s, tail_cluster, head_cluster = arrow
+    attrs: dict[str, str] = {}
+    if tail_cluster in whole:
+        tail = whole[tail_cluster]
+    elif tail_cluster is not None:
+        attrs["ltail"] = cluster_id[tail_cluster]
+    if head_cluster in whole:
+        head = whole[head_cluster]
+    elif head_cluster is not None:
+        attrs["lhead"] = cluster_id[head_cluster]
+    if ":" in tail:
+        tail += ":e" if rankdir == "LR" else ":s"
+    if ":" in head:
+        head += ":w" if rankdir == "LR" else ":n"
+    if n > 1 and (tail_cluster or head_cluster):
+        # xlabel, not label: an edge label would give every edge a rank of its own
+        attrs.update(xlabel=f"×{n}", fontsize="9", fontcolor=GREY)
+    if s is None:
+        attrs.update(color=NO_GRAD, style="dotted", tooltip="gradient not kept")
+    elif s == 0:
+        attrs.update(color=NO_GRAD, style="dashed", tooltip=f"gradient 0 on {n} arrows")
+    else:
+        t = scale.place(s)
+        attrs.update(
+            color=colour(t),
+            penwidth=f"{0.8 + 2.2 * t:.2f}",
+            tooltip=f"RMS gradient {s:.3g}",
+        )
+    g.edge(tail, head, **attrs)
 
 
 def rms(values: list[float]) -> float:

@@ -11,8 +11,8 @@ picture (w3, w3_1): "g", the gradient text from each backward step on where it c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from .circuit import Marks
 from .dot import cell, to_bytes
 from .steps import BackwardSteps
 from .style import BLUE
@@ -26,24 +26,23 @@ class Layout:
 
 def _grad_changes(steps: BackwardSteps) -> dict[int, list[list]]:
     """Per node id: [backward step, the gradient text shown from then on], as the frames
-    write it (one part: the number; several: "1 + 1 = 2")."""
+    write it (one part: the number; several: "1 + 1 = 2"; a tensor: its sum inline)."""
     changes: dict[int, list[list]] = {}
-    for s in steps.steps:
-        arrived = [id(steps.root)] if s.gate is None else [id(p) for p, *_ in s.products]
-        for key in dict.fromkeys(arrived):
-            text = steps.part_text(s.parts[key], s.grads[key])
-            changes.setdefault(key, []).append([s.index, text])
+    for node in steps.order:
+        for at in dict.fromkeys(w.step for w in steps.flow.arrived(node)):
+            changes.setdefault(id(node), []).append([at, steps.gradient_text(node, at)])
     return changes
 
 
 def _wire_changes(steps: BackwardSteps) -> dict[tuple[int, int], tuple[int, str, str]]:
     """Per (gate id, input k): the backward step of the gate, the product written under the
-    wire into it, and the part of the gradient that comes back along that wire."""
+    wire into it (a Tensor gate: its rule), and the part that comes back along that wire."""
     out = {}
     for s in steps.steps[1:]:
-        for _, k, lo, up, d in s.products:
-            said = steps.rule_text(lo) if steps.tensor else steps.product(lo, up, d)
-            out[(id(s.gate), k)] = (s.index, said, steps.num(d))
+        for w in s.wires:
+            lo = steps.local(w)
+            said = steps.rule_text(lo) if steps.tensor else steps.product(lo, w.upstream, w.down)
+            out[(id(w.gate), w.k)] = (s.index, said, steps.num(w.down))
     return out
 
 
@@ -53,22 +52,13 @@ def layout(steps: BackwardSteps, timeout: float | None = None) -> Layout:
     grads = _grad_changes(steps)
     wires = _wire_changes(steps)
 
-    def widest(texts: list[str]) -> str:
-        return max(texts, key=len)
-
-    def grad_of(node: Any) -> tuple[Any, bool]:
-        got = grads.get(id(node))
-        return (widest([t for _, t in got]), True) if got else (None, False)
-
-    def branch_of(node: Any, gate: Any, k: int) -> tuple[Any, bool]:
-        got = wires.get((id(gate), k))
-        return (got[2], True) if got else (None, False)
-
-    def wire_extra(node: Any, gate: Any, k: int) -> list[str]:
-        got = wires.get((id(gate), k))
-        return [cell(got[1] if got else "", BLUE, 10)]
-
-    graph = pic.digraph(grad_of, branch_of, wire_extra=wire_extra, captioned=False).graph
+    widest = Marks(
+        grads={key: max((t for _, t in got), key=len) for key, got in grads.items()},
+        branches={key: got[2] for key, got in wires.items()},
+        extra={key: [cell(got[1], BLUE, 10)] for key, got in wires.items()},
+        extra_default=[cell("", BLUE, 10)],
+    )
+    graph = pic.digraph(widest, captioned=False).graph
     svg = to_bytes(graph, "svg", timeout).decode()
 
     slots: dict[str, dict[str, list]] = {}

@@ -13,18 +13,19 @@ does not jump as labels fill in. Every product and sum is written so it adds up 
 
 from __future__ import annotations
 
+import functools
 import html
 import io
+import operator
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gradtrace
 import graphviz
-import numpy as np
 
-from .circuit import PICTURE_GLYPHS, Picture
+from .circuit import PICTURE_GLYPHS, Marks, Picture
 from .dot import (
     CAPTION,
     Writer,
@@ -36,20 +37,20 @@ from .dot import (
     to_bytes,
     write_file,
 )
+from .flow import Flow, Wire, node_names
 from .graph import as_root
 from .style import BLUE, DEFAULT_FORMAT, Format, equation, fmt_number, grid_rows, summary
 
 
 @dataclass
 class Step:
-    """One step: the gate processed (None for the seed) and what it handed to each input."""
+    """One step: the gate processed (None for the seed) and the wires it handed gradient to,
+    each with what flowed back along it (`viz.flow.Wire`: local x upstream = downstream, or
+    a Tensor gate's VJP share)."""
 
     index: int
     gate: Any
-    products: list[tuple[Any, int, float, float, float]]  # (input, k, local, upstream, down)
-    grads: dict[int, float] = field(repr=False)  # running total per node id
-    parts: dict[int, list[float]] = field(repr=False)  # contributions received per node id
-    branch: dict[tuple[int, int, int], float] = field(repr=False)  # (input, gate, k) -> down
+    wires: list[Wire]
     caption: str = ""
 
 
@@ -78,19 +79,16 @@ class BackwardSteps:
                 "has lost them (use viz.trace_torch, or backward(retain_graph=True))"
             )
         self.picture = Picture(root, fmt=fmt, rankdir=rankdir, order=self.order[::-1])
-        self.steps = list(self._replay_tensor() if self.tensor else self._replay())
+        self.flow = Flow(root, order=self.order)  # the replay: what each wire hands back, once
+        self.names = node_names(root)
+        self._rules: dict[int, list[tuple[str, str, str]]] = {}  # Tensor gate id -> its rule lines
+        self.steps = [self._seed()] + [
+            self._step(i, gate) for i, gate in enumerate(self.flow.gates, start=1)
+        ]
         self._positions: dict[str, tuple[float, float]] | None = None
         self._caption_width: int | None = None  # points: the widest caption, kept left
 
     # ------------------------------------------------------------------ the replay
-    def _name(self, node: Any) -> str:
-        """How a caption names a node: its label, or "f" for an unlabelled root."""
-        if node.label:
-            return node.label
-        if node is self.root:
-            return "f"
-        return f"({node.op})" if node.parents else self.num(node.data)
-
     def _input_name(self, gate: Any, k: int) -> str:
         """How a caption names a gate's k-th input wire: its label, else by position
         ("input 1 (from *)", "input 2 (the number 3)"), never twice the same in a step."""
@@ -114,12 +112,34 @@ class BackwardSteps:
         name, text, shapes = line
         return f"d{name} = {text}  {shapes}"
 
-    def part_text(self, parts: list[Any], total: Any) -> str:
-        """A gradient as received: the number, or its parts adding up ("1 + 1 = 2"); a
-        tensor's total as an inline matrix."""
-        if hasattr(total, "shape"):
-            return inline_matrix(total, self.fmt)
-        return self.num(parts[0]) if len(parts) == 1 else equation(parts, "+", total, self.fmt)
+    def local(self, w: Wire) -> Any:
+        """A wire's local gradient as the captions write it: the number (Value), or the
+        Tensor gate's rule line for that input (input, rule text, shapes), from its record."""
+        if not self.tensor:
+            return w.local
+        if id(w.gate) not in self._rules:
+            self._rules[id(w.gate)] = tensor_rule_lines(w.gate, w.upstream)
+        return self._rules[id(w.gate)][w.k]
+
+    def said(self, w: Wire) -> str:
+        """ "x: 1 × -4 = -4": a wire's input and its product (a Tensor gate: its rule)."""
+        return f"{self._input_name(w.gate, w.k)}: {self.product(self.local(w), w.upstream, w.down)}"
+
+    def gradient_at(self, node: Any, i: int) -> Any:
+        """A node's gradient after step `i`: the one part arrived (a number or an array),
+        the parts added up as text ("1 + 1 = 2"; a Tensor's as their sum), or None."""
+        got = [w.down for w in self.flow.arrived(node, i)]
+        if not got:
+            return None
+        total = functools.reduce(operator.add, got)  # the order the replay adds them in
+        if len(got) == 1 or self.tensor:
+            return total
+        return equation(got, "+", total, self.fmt)
+
+    def gradient_text(self, node: Any, i: int) -> str | None:
+        """`gradient_at` as text (a number at the pictures' format, a tensor inline)."""
+        g = self.gradient_at(node, i)
+        return g if g is None or isinstance(g, str) else self.num(g)
 
     def num(self, x: Any) -> str:
         """A number at the pictures' format; a tensor as an inline matrix (or its summary)."""
@@ -127,90 +147,16 @@ class BackwardSteps:
             return inline_matrix(x, self.fmt)
         return fmt_number(x, self.fmt)
 
-    def _replay(self) -> Iterator[Step]:
-        root = self.root
-        grads: dict[int, float] = {id(root): 1.0}
-        parts: dict[int, list[float]] = {id(root): [1.0]}
-        branch: dict[tuple[int, int, int], float] = {}
-        yield Step(
-            0,
-            None,
-            [],
-            dict(grads),
-            {k: list(v) for k, v in parts.items()},
-            dict(branch),
-            f"step 0: seed d{self._name(root)}/d{self._name(root)} = 1",
-        )
-        index = 0
-        for gate in self.order:
-            if not gate.parents:
-                continue
-            index += 1
-            upstream = grads.get(id(gate), 0.0)
-            products = []
-            for k, (parent, local) in enumerate(zip(gate.parents, gate.local_grads, strict=True)):
-                down = local * upstream
-                grads[id(parent)] = grads.get(id(parent), 0.0) + down
-                parts.setdefault(id(parent), []).append(down)
-                branch[(id(parent), id(gate), k)] = down
-                products.append((parent, k, local, upstream, down))
-            said = "; ".join(
-                f"{self._input_name(gate, k)}: {self.product(lo, up, d)}"
-                for _, k, lo, up, d in products
-            )
-            yield Step(
-                index,
-                gate,
-                products,
-                dict(grads),
-                {k: list(v) for k, v in parts.items()},
-                dict(branch),
-                f"step {index}: the {gate.op} gate, local × upstream = downstream: {said}",
-            )
+    def _seed(self) -> Step:
+        f, seed = self.names[id(self.root)], self.flow.arrived(self.root)[0].down
+        ones = f"ones {seed.shape}" if hasattr(seed, "shape") and seed.size != 1 else "1"
+        return Step(0, None, [], f"step 0: seed d{f}/d{f} = {ones}")
 
-    def _replay_tensor(self) -> Iterator[Step]:
-        """The same replay for a Tensor graph: each gate hands its inputs their shares of
-        δ by its VJP, and each frame writes the gate's rule (tensor_rules) with its shapes;
-        a product is (input, k, rule line, δ, the share)."""
-        root = self.root
-        seed = np.ones_like(root.data)
-        grads: dict[int, Any] = {id(root): seed}
-        parts: dict[int, list[Any]] = {id(root): [seed]}
-        branch: dict[tuple[int, int, int], Any] = {}
-        ones = "1" if seed.size == 1 else f"ones {seed.shape}"
-        name = self._name(root)
-        yield Step(
-            0, None, [], dict(grads), _copy(parts), {}, f"step 0: seed d{name}/d{name} = {ones}"
-        )
-        index = 0
-        for gate in self.order:
-            if not gate.parents:
-                continue
-            index += 1
-            upstream = grads.get(id(gate))
-            shares = list(gate._shares(upstream)) if upstream is not None else []
-            lines = tensor_rule_lines(gate, upstream)
-            products = []
-            for k, parent in enumerate(gate.parents):
-                if not shares or shares[0][0] is not parent:
-                    continue
-                down = shares.pop(0)[1]
-                grads[id(parent)] = down if id(parent) not in grads else grads[id(parent)] + down
-                parts.setdefault(id(parent), []).append(down)
-                branch[(id(parent), id(gate), k)] = down
-                products.append((parent, k, lines[k], upstream, down))
-            said = "; ".join(
-                f"{self._input_name(gate, p[1])}: {self.product(*p[2:])}" for p in products
-            )
-            yield Step(
-                index,
-                gate,
-                products,
-                dict(grads),
-                _copy(parts),
-                dict(branch),
-                f"step {index}: the {gate.op} gate, by its rule: {said}",
-            )
+    def _step(self, index: int, gate: Any) -> Step:
+        wires = [w for w in self.flow.into(gate) if w.down is not None]
+        said = "; ".join(self.said(w) for w in wires)
+        how = "by its rule" if self.tensor else "local × upstream = downstream"
+        return Step(index, gate, wires, f"step {index}: the {gate.op} gate, {how}: {said}")
 
     # ------------------------------------------------------------------ pictures
     def __len__(self) -> int:
@@ -242,50 +188,44 @@ class BackwardSteps:
     def _frame(self, i: int, caption: bool = True) -> Writer:
         """Frame `i` as written, before it is pinned (its caption as a node, or none)."""
         step = self.steps[i]
-        products = {k: (lo, up, d) for _, k, lo, up, d in step.products}
-
-        def grad_of(node: Any) -> tuple[Any, bool]:
-            got = step.parts.get(id(node))
-            if not got:
-                return None, False
-            if self.tensor:  # the total so far, drawn as a matrix
-                return step.grads[id(node)], True
-            if len(got) == 1:
-                return got[0], True
-            return equation(got, "+", step.grads[id(node)], self.fmt), True
-
-        def branch_of(node: Any, gate: Any, k: int) -> tuple[Any, bool]:
-            key = (id(node), id(gate), k)
-            return (step.branch[key], True) if key in step.branch else (None, False)
-
-        def wire_extra(node: Any, gate: Any, k: int) -> list[str]:
-            # Every wire keeps a row for the product, so frames keep the same layout.
-            if self.tensor:  # the gate's rule for this input and its shapes, when it runs
-                if gate is step.gate and k in products:
-                    name, text, shapes = products[k][0]
-                    return [cell(f"d{name} = {text}", BLUE, 10), cell(shapes, BLUE, 9)]
-                return [cell("", size=10), cell("", size=9)]
-            if gate is step.gate and k in products:
-                return [cell(self.product(*products[k]), BLUE, 10)]
-            return [cell("", size=10)]
-
         return self.picture.digraph(
-            grad_of,
-            branch_of,
+            self.marks(i),
             notes=self._caption_lines(step) if caption else [],
             highlight=step.gate,
-            wire_extra=wire_extra,
             caption_node=dot_available(),
             captioned=caption,
             caption_width=self._caption_width,
         )
+
+    def marks(self, i: int) -> Marks:
+        """What frame `i` writes under the wires: the gradients arrived so far, each
+        branch's part, and under the gate at work its products (a Tensor gate: its rule and
+        shapes). Every wire keeps rows for them, so frames keep the same layout."""
+        step = self.steps[i]
+        i = step.index  # a negative index counts from the end
+        grads = {id(n): g for n in self.order if (g := self.gradient_at(n, i)) is not None}
+        branches = {(id(w.gate), w.k): w.down for w in self.flow.wires() if w.step <= i}
+        if self.tensor:
+            blank = [cell("", size=10), cell("", size=9)]
+            rows = {
+                (id(w.gate), w.k): [cell(f"d{n} = {text}", BLUE, 10), cell(shapes, BLUE, 9)]
+                for w in step.wires
+                for n, text, shapes in [self.local(w)]
+            }
+        else:
+            blank = [cell("", size=10)]
+            rows = {
+                (id(w.gate), w.k): [cell(self.product(w.local, w.upstream, w.down), BLUE, 10)]
+                for w in step.wires
+            }
+        return Marks(grads, branches, rows, blank)
 
     def _caption_lines(self, step: Step) -> list[str]:
         """The caption, one product per line, padded to the same number of lines in every
         frame (its size is reserved anyway; this keeps its lines in place too)."""
         n = len(self) - 1
         if step.gate is None:
-            lines = [f"backward, step 0 of {n}: the seed", self.steps[0].caption.split(": ")[1]]
+            lines = [f"backward, step 0 of {n}: the seed", step.caption.split(": ")[1]]
         else:
             rule = gradtrace.rule_of(step.gate) if self.tensor else None
             how = (
@@ -298,11 +238,8 @@ class BackwardSteps:
                 + (f" ({rule.forward})" if rule else ""),
                 how,
             ]
-            lines += [
-                f"    {self._input_name(step.gate, k)}: {self.product(lo, up, d)}"
-                for _, k, lo, up, d in step.products
-            ]
-        most = 2 + max(len(s.products) for s in self.steps)
+            lines += [f"    {self.said(w)}" for w in step.wires]
+        most = 2 + max(len(s.wires) for s in self.steps)
         return lines + [" "] * (most - len(lines))
 
     def svgs(self) -> list[str]:
@@ -377,10 +314,6 @@ class BackwardSteps:
             display(self.widget())
         except ImportError:
             display(HTML(self._repr_html_()))
-
-
-def _copy(parts: dict[int, list[Any]]) -> dict[int, list[Any]]:
-    return {k: list(v) for k, v in parts.items()}
 
 
 def tensor_rule_lines(gate: Any, upstream: Any, picture: bool = True) -> list[tuple[str, str, str]]:

@@ -21,7 +21,7 @@ from typing import Any
 import graphviz
 from gradtrace.check_answers import ABS, REL, answer_sheet
 
-from .circuit import Picture, draw, render
+from .circuit import Marks, Picture, draw, render
 from .dot import picture_bytes, write_file
 from .graph import as_root, nodes
 
@@ -57,14 +57,16 @@ class Worksheet:
     def graph(self) -> graphviz.Digraph:
         """The sheet: values everywhere, the chosen gradients blank."""
         pic = Picture(self.root, title=self.title, order=self.order)
-
-        def grad_of(node: Any) -> tuple[Any, bool]:
-            return (BLANK, True) if id(node) in self.blank else (node_grad(self, node), True)
-
-        def branch_of(node: Any, gate: Any, k: int) -> tuple[Any, bool]:
-            return (BLANK, True) if id(node) in self.blank else (None, False)
-
-        return pic.digraph(grad_of, branch_of).graph
+        marks = Marks(
+            grads={id(n): BLANK if id(n) in self.blank else node_grad(self, n) for n in self.order},
+            branches={
+                (id(gate), k): BLANK
+                for n in self.order
+                if id(n) in self.blank
+                for gate, k in pic.users[id(n)]
+            },
+        )
+        return pic.digraph(marks).graph
 
     def key(self) -> graphviz.Digraph:
         """The answer key: the same graph with every gradient drawn."""

@@ -53,6 +53,11 @@ class Step:
     wires: list[Wire]
     caption: str = ""
 
+    @property
+    def products(self) -> list[tuple[Any, int, Any, Any, Any]]:
+        """(input, k, local, upstream, downstream) for each wire: `wires` as plain tuples."""
+        return [(w.node, w.k, w.local, w.upstream, w.down) for w in self.wires]
+
 
 class BackwardSteps:
     """The frames of one backward pass: index it for a Digraph, `save` frames or a GIF."""

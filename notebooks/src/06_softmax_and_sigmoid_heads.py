@@ -19,7 +19,8 @@ import gradtrace.nn.functional as F
 import matplotlib.pyplot as plt
 import numpy as np
 from gradtrace import Tensor, Value
-from gradtrace.viz import draw
+from gradtrace import nn, topological_order
+from gradtrace.viz import draw, explain_layers
 
 rng = np.random.default_rng(0)
 
@@ -100,6 +101,24 @@ assert np.allclose([v.grad for v in z3], np.array(a3) - [1, 0, 0], atol=1e-15)
 draw(J3, fmt=".3f")
 
 # %% [markdown]
+# **The "−2" gates.** Each z first goes through a gate "−2": the largest score, 2, is subtracted
+# before the exponential. Softmax does not change when the same number is taken from every
+# score, e^(z_n − m) / Σ_m e^(z_m − m) = e^(z_n) / Σ_m e^(z_m), but with m = max z every
+# exponent is ≤ 0, so e^(z − m) ≤ 1 never overflows: logits of 1000 would give e^1000 = inf
+# without it (the same trick as the Tensor gate's and PyTorch's). The 2 is a constant folded
+# into the gate, not a wire: its local gradient is 1, so the gradients on the z wires are
+# exactly what they would be without it.
+
+# %%
+ops = {n.op for n in topological_order(J3)}
+assert "-2" in ops   # z - max(z), with max(z) = 2 a constant
+big = [Value(v) for v in (1000.0, 999.0, 0.0)]
+J_big = -F.softmax(big)[0].log()
+J_big.backward()
+print(f"logits (1000, 999, 0): J = {J_big.data:.6f}, grads {[round(v.grad, 6) for v in big]}")
+assert np.isfinite(J_big.data) and abs(big[0].grad - (1 / (1 + np.exp(-1)) - 1)) < 1e-12
+
+# %% [markdown]
 # ## Sigmoid heads for multi-label
 #
 # Here a_n depends on z_n only, so δ_n = ∂J/∂a_n · ∂a_n/∂z_n with (the notes' Eqn. 2 and 3)
@@ -130,16 +149,19 @@ for got in (delta_hand, np.array([v.grad for v in zv]), zt.grad):
 # %% [markdown]
 # ## The five backpropagation equations in matrix form
 #
-# The notes' notation: W^L has shape (neurons in layer L−1) x (neurons in layer L), so
+# The notes' notation: $W^L$ has shape (neurons in layer L−1) × (neurons in layer L), M × N,
+# and h is the activation:
 #
-# 1. z^L = (W^L)^T a^{L−1} + b^L (with a^{L−1} = x for the first layer)
-# 2. a^L = h(z^L)
-# 3. δ^L = h'(z^L) ⊙ W^{L+1} δ^{L+1}, and at the output layer H: δ^H = a^H − y for softmax + CE
-#    and sigmoid + multi-label CE, or (a^H − y) ⊙ h'(z^H) for the quadratic loss ½‖y − a‖²
-# 4. ∂J/∂W^L = a^{L−1} (δ^L)^T
-# 5. ∂J/∂b^L = δ^L
+# $$\text{(1)}\quad z^L = (W^L)^T a^{L-1} + b^L \quad (a^{L-1} = x \text{ for the first layer})$$
+# $$\text{(2)}\quad a^L = h(z^L)$$
+# $$\text{(3)}\quad \delta^L = h'(z^L) \odot W^{L+1} \delta^{L+1}, \qquad
+#   \delta^H = a^H - y \ \text{(softmax + CE, sigmoid + multi-label CE)}, \quad
+#   \delta^H = (a^H - y) \odot h'(z^H) \ \text{(quadratic loss } \tfrac12\|y - a\|^2)$$
+# $$\text{(4)}\quad \frac{\partial J}{\partial W^L} = a^{L-1} (\delta^L)^T$$
+# $$\text{(5)}\quad \frac{\partial J}{\partial b^L} = \delta^L$$
 #
-# and one mini-batch step averages over its d examples: W^L ← W^L − (λ/d) Σ_x ∂J/∂W^L.
+# and one mini-batch step averages over its d examples:
+# $W^L \leftarrow W^L - \frac{\lambda}{d} \sum_x \partial J / \partial W^L$.
 # We code this by hand, example by example with column vectors exactly as written, for a
 # 4-6-5-3 network with sigmoid hidden layers:
 
@@ -227,6 +249,66 @@ for head, Y in [("softmax", Y_onehot), ("multilabel", Y_multi), ("quadratic", Y_
 # %% [markdown]
 # The hand-coded equations and the engine agree to the last bits, for all three heads. Only
 # equation 3's output-layer case changes from head to head; the rest of backprop is the same.
+#
+# ## Every δ and every gradient matrix, through the view
+#
+# The check above prints one number, the largest difference. `explain_layers(loss, model)`
+# shows what is being compared: for each layer its z, a, δ, ∂J/∂b and ∂J/∂weight, with their
+# shapes and numbers, each checked against the engine. The same 4-6-5-3 network as
+# `nn.Linear` layers: a `Linear`'s weight is (out, in), the notes' $W^T$, so it gets
+# `params["W1"].T`, and its gradient is the transpose of the notes' $a\,\delta^T$. Three
+# examples, so every matrix fits on the page in full (a mean loss divides δ by N = 3):
+
+# %%
+def as_model(params):
+    """The 4-6-5-3 sigmoid network as a Sequential, with the notes' W^L as weight = (W^L)^T."""
+    model = nn.Sequential(nn.Linear(4, 6), nn.Sigmoid(), nn.Linear(6, 5), nn.Sigmoid(),
+                          nn.Linear(5, 3))
+    for L, linear in enumerate([model[0], model[2], model[4]], start=1):
+        linear.weight.data[:] = params[f"W{L}"].T
+        linear.bias.data[:] = params[f"b{L}"]
+    return model
+
+
+model = as_model(params)
+X3, labels3 = X[:3], labels[:3]
+loss3 = F.cross_entropy(model(X3), labels3)
+loss3.backward()   # so the view can check each gradient against .grad as well
+view = explain_layers(loss3, model)
+view
+
+# %% [markdown]
+# The same numbers as the hand-written equations, example by example with column vectors
+# (`five_equations` above), averaged over the 3 examples; each of the view's weight gradients is
+# the transpose of the notes' ∂J/∂W^L (the view counts layers from 0, as the notes' equations
+# do; this notebook's W1, W2, W3 are its layers 0, 1, 2):
+
+# %%
+hand3 = {k: np.zeros_like(v) for k, v in params.items()}
+for x, y in zip(X3, Y_onehot[:3]):
+    for k, g in five_equations(params, x, y, "softmax").items():
+        hand3[k] += g / 3
+for L, layer in enumerate(view.layers, start=1):
+    np.testing.assert_allclose(layer.grad_weight, hand3[f"W{L}"].T, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(layer.grad_bias, hand3[f"b{L}"], rtol=1e-12, atol=1e-15)
+head_layer = view.layers[-1]
+probs = np.exp(head_layer.z) / np.exp(head_layer.z).sum(axis=1, keepdims=True)
+np.testing.assert_allclose(head_layer.delta, (probs - Y_onehot[:3]) / 3, rtol=1e-12)
+assert view.agrees
+print("δ^H = (a − y)/3 =\n", np.round(head_layer.delta, 5))
+print("∂J/∂W^3 (notes' layout, 5 x 3) =\n", np.round(head_layer.grad_weight.T, 5))
+
+# %% [markdown]
+# And the multi-label head on the same network, δ^H = (a − y)/N again, now with sigmoids and
+# several labels per example (printed as text this time):
+
+# %%
+model.zero_grad()   # leaves keep adding across backward() calls: start again
+loss_multi = F.multilabel_cross_entropy(model(X3), Y_multi[:3])
+loss_multi.backward()
+multi = explain_layers(loss_multi, model)
+print(multi)
+assert multi.agrees and multi.head.kind == "sigmoid-bce"
 #
 # Where the gradient is larger: δ^H for the quadratic loss carries the extra factor h'(z^H) ≤ 1/4,
 # so for the same network and targets its output deltas are much smaller than a − y, and they

@@ -9,7 +9,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup graphviz-dot chromium axe demo test torch notebooks bench lint clean
+.PHONY: setup graphviz-dot chromium axe demo test torch notebooks docs docs-check bench lint clean
 
 setup: $(STAMP) graphviz-dot
 
@@ -53,15 +53,31 @@ notebooks: setup
 	$(QUIET_EDITABLE) $(PY) -m pip install --quiet -e ".[notebooks]"
 	$(VENV)/bin/jupyter lab notebooks
 
+# The documentation site (docs/, Sphinx + MyST-NB + furo), built offline from scratch with
+# warnings as errors and nitpicky cross-references; docs-check looks at it in Chromium.
+DOCS_STAMP := $(VENV)/.docs-installed
+$(DOCS_STAMP): pyproject.toml | $(STAMP)
+	$(QUIET_EDITABLE) $(PY) -m pip install --quiet -e ".[docs]"
+	touch $(DOCS_STAMP)
+
+docs: setup $(DOCS_STAMP)
+	rm -rf docs/_build
+	$(VENV)/bin/sphinx-build -b html -n -W --keep-going -q -j 2 docs docs/_build/html
+	@echo "the site: docs/_build/html/index.html"
+
+docs-check: chromium
+	GRADTRACE_DOCS_SITE=$(CURDIR)/docs/_build/html $(PY) -m pytest -q tests/test_docs_site.py
+
 bench: setup
 	$(PY) benchmarks/bench_scalar.py
 
 # The linter is part of the build (CI runs it): ruff, pinned in pyproject.toml's dev extra.
-LINTED := autograd nn viz cli tests benchmarks scripts notebooks/build_notebooks.py notebooks/conftest.py
+LINTED := autograd nn viz cli tests benchmarks scripts notebooks/build_notebooks.py notebooks/conftest.py \
+          docs/conf.py docs/_ext
 
 lint: setup
 	$(VENV)/bin/ruff check $(LINTED)
 	$(VENV)/bin/ruff format --check $(LINTED)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache gradtrace-demo .axe
+	rm -rf $(VENV) build *.egg-info .pytest_cache gradtrace-demo .axe docs/_build docs/_generated docs/notebooks

@@ -329,7 +329,7 @@ def tensor_rule_lines(gate: Any, upstream: Any, picture: bool = True) -> list[tu
     if rule is None or upstream is None:
         return [(f"x{k}", "the gate's own vjp", "") for k in range(len(gate.parents))]
     xs = [p.data for p in gate.parents]
-    settings = {**(gate._settings or {}), **(gate._saved or {})}
+    settings = {**(gate.settings or {}), **(gate._saved or {})}
     lines = rule.lines(upstream, xs, settings)
     if not picture:
         return lines

@@ -386,3 +386,20 @@ def test_cli_explain_names_an_unknown_input(capsys):
     assert main(["explain", "(x + y) * z", "x=-2", "y=5", "z=-4", "--wrt", "w"]) != 0
     err = capsys.readouterr().err
     assert "--wrt w" in err and "x, y, z" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "wrt, error, message",
+    [
+        ("", ValueError, r"wrt='': an empty label names no node .* \(labels: x, y\)"),
+        ("nope", ValueError, r"wrt='nope': no node of this graph has that label"),
+        (5, TypeError, r"wrt must be a node of the graph or its label \(a str\), got int 5"),
+        (2.5, TypeError, r"got float 2\.5"),
+    ],
+)
+def test_a_wrt_that_names_no_node_is_refused(wrt, error, message):
+    x, y = Value(2.0, "x"), Value(3.0, "y")
+    f = x * y  # unlabelled: wrt="" once picked it
+    f.backward()
+    with pytest.raises(error, match=message):
+        explain(f, wrt=wrt)

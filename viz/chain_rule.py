@@ -113,14 +113,24 @@ def find(order: list[Any], wrt: Any) -> Any:
     """The node `wrt` names (a node or a label), or None for "every node"; clear errors."""
     if wrt is None:
         return None
+    labels = sorted({n.label for n in order if isinstance(n.label, str) and n.label})
+    known = ", ".join(labels) if labels else "none"
+    if isinstance(wrt, str) and not wrt:
+        raise ValueError(
+            f"wrt={wrt!r}: an empty label names no node (unlabelled nodes share it); pass the "
+            f"node itself or a label (labels: {known})"
+        )
+    if not isinstance(wrt, str) and not hasattr(wrt, "data"):  # a node (any engine's) has data
+        raise TypeError(
+            f"wrt must be a node of the graph or its label (a str), got {type(wrt).__name__} "
+            f"{wrt!r:.60}"
+        )
     if isinstance(wrt, str):
         found = [n for n in order if n.label == wrt]
         if len(found) == 1:
             return found[0]
         if found:
             raise ValueError(f"wrt={wrt!r}: {len(found)} nodes have this label; pass the node")
-        labels = sorted({n.label for n in order if n.label})
-        known = ", ".join(labels) if labels else "none"
         raise ValueError(f"wrt={wrt!r}: no node of this graph has that label (labels: {known})")
     found = [n for n in order if n is wrt or getattr(n, "source", None) is wrt]  # adapt's nodes
     if not found:

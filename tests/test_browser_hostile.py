@@ -98,7 +98,7 @@ def every_view_page(label: str) -> str:
 
     import numpy as np
     from gradtrace import Tensor, check_gates, nn
-    from gradtrace.viz import backward_steps, draw, explain, network
+    from gradtrace.viz import backward_steps, check_report, draw, explain, network
     from markdown_it import MarkdownIt
 
     out = hostile_graph()
@@ -112,7 +112,7 @@ def every_view_page(label: str) -> str:
         draw(out, title=label).pipe("svg").decode(),
         backward_steps(out)[2].pipe("svg").decode(),
         network(loss, model=model, title=label).pipe("svg").decode(),
-        check_gates(wrong)._repr_html_(),
+        check_report.to_html(check_gates(wrong)),
         MarkdownIt("commonmark", {"html": True}).render(explain(out, wrt=leaf).markdown()),
     ]
     body = "".join(f"<section>{p.split('?>', 1)[-1]}</section>" for p in parts)

@@ -188,3 +188,19 @@ def test_size_scales_a_wide_picture_down_to_fit_and_never_up():
 def test_size_must_be_a_positive_width_or_pair(bad):
     with pytest.raises(ValueError, match="size"):
         draw(xyz(), size=bad)
+
+
+@needs_dot
+@pytest.mark.parametrize("rankdir", ["TB", "BT"])
+def test_a_small_tensor_drawn_top_to_bottom_renders_its_grids(rankdir, tmp_path):
+    # A vertical wire stacks its cells; a small tensor's grid is a table, which Graphviz
+    # refused inside a <BR/>-joined cell ("syntax error ... in label of node w0").
+    import numpy as np
+    from gradtrace import Tensor
+
+    x = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True, label="x")
+    y = (x * 2).sum()
+    y.backward()
+    root = ET.parse(render(y, tmp_path / "g.svg", rankdir=rankdir)).getroot()
+    texts = [t.text for t in root.iter() if t.tag.endswith("text")]
+    assert "x" in texts and "8" in texts and "20" in texts  # grid entries, gradients and sum

@@ -129,7 +129,7 @@ assert np.allclose(zt.grad, p - yb, atol=1e-15)
 # %%
 scores = np.array([3.6, 2.6, -3.0])
 probs = np.exp(scores) / np.exp(scores).sum()
-print("softmax:", dict(zip(["dog", "cat", "pig"], np.round(probs, 4))))
+print("softmax:", dict(zip(["dog", "cat", "pig"], np.round(probs, 4).tolist())))
 for true, name in enumerate(["dog", "cat", "pig"]):
     ce = F.cross_entropy(Tensor(scores), true).item()
     svm = F.hinge_loss(Tensor(scores[None]), np.array([true])).item()
@@ -149,7 +149,7 @@ sv = [Value(v, name) for v, name in zip(scores, ["dog", "cat", "pig"])]
 L = F.cross_entropy(sv, 0)
 L.backward()
 assert np.allclose([v.grad for v in sv], probs - onehot, atol=1e-15)
-draw(L, fmt=".3f")
+draw(L, fmt=".3f", size=8)
 
 # %% [markdown]
 # ## Multi-label cross-entropy

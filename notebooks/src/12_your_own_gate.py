@@ -91,7 +91,7 @@ assert math.isclose(b.grad, hand["dL/db"], rel_tol=1e-12)
 # with `show_local=True` each gate's local gradient (blue): 0.3775 into softplus.
 
 # %%
-draw(loss, show_local=True)
+draw(loss, show_local=True, size=8)
 
 # %% [markdown]
 # `explain` writes the chain rule for dL/dw out, one factor per gate, softplus included:
@@ -163,7 +163,7 @@ assert math.isclose(finding.numeric, sigmoid(-0.5), rel_tol=1e-6)
 # in red, with backward's number and the numeric one:
 
 # %%
-draw(loss, check=report)
+draw(loss, check=report, size=8)
 
 # %% [markdown]
 # ## A bigger graph
@@ -207,7 +207,7 @@ print(report)
 assert [f.op for f in report] == ["softplus"] * 3
 
 # %%
-draw(y, check=report)
+draw(y, check=report, size=8)
 
 # %% [markdown]
 # ## Fix it

@@ -186,4 +186,4 @@ loss = trace_torch(lambda X: torch.nn.functional.cross_entropy(tmodel(X), torch.
 draw(loss)
 
 # %%
-network(loss, model=loss.model)
+network(loss, model=loss.model, rankdir="TB", size=8)

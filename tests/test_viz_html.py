@@ -265,6 +265,12 @@ def test_max_bytes_is_a_hard_limit():
         explore(_xyz(), max_bytes=10_000)
 
 
+def test_a_page_of_1000_nodes_drawn_in_full_stays_under_5_megabytes():
+    page = explore(_chain(1000), max_nodes=None).page()
+    assert page.count("<svg") == 1 and 'data-steps="2000"' in page  # 999 gates twice, 2 seeds
+    assert len(page.encode()) < 5_000_000
+
+
 def test_a_page_of_100_nodes_stays_under_a_megabyte():
     # The graph is laid out once and each step's state is data: one picture, not one per step
     # (the page of one SVG per frame was 11.6 MB for this chain).

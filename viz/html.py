@@ -94,9 +94,9 @@ def explore(
 ) -> Explorer:
     """The step-by-step explorer of `root`'s forward and backward pass (a Value graph).
 
-    Graphs with more than `max_nodes` nodes, or whose frames would make a page of more than
-    `max_bytes`, show the network view instead (grouped by `model` when given), with a note;
-    None lifts either limit. Needs Graphviz's `dot`."""
+    Graphs with more than `max_nodes` nodes, or whose page would be bigger than `max_bytes`,
+    show the network view instead (grouped by `model` when given), with a note; `max_bytes` is
+    a hard limit (a ValueError if even the network view is bigger); None lifts either limit."""
     root = as_root(root)
     if is_tensor(root) and not hasattr(root, "_shares"):
         raise TypeError(

@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 SITE = Path(os.environ.get("GRADTRACE_DOCS_SITE") or REPO / "docs" / "_build" / "html")
 PUBLIC = (
     "gradtrace",
+    "gradtrace.gates",
     "gradtrace.nn",
     "gradtrace.viz",
     "gradtrace.micrograd",

@@ -81,12 +81,11 @@ def copy_mathjax(app: Any, exception: Exception | None) -> None:
 
 PUBLIC = ("gradtrace", "gradtrace.nn", "gradtrace.viz", "gradtrace.cli", "gradtrace.micrograd")
 SUBMODULES = (
+    "gradtrace.gates",
     "gradtrace.micrograd.nn",
     "gradtrace.nn.functional",
     "gradtrace.nn.optim",
     "gradtrace.nn.metrics",
-)
-SUBMODULES += (
     "gradtrace.nn.data",
     "gradtrace.nn.init",
     "gradtrace.viz.plots",

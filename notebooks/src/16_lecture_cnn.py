@@ -143,7 +143,9 @@ print("all 576 neurons by the formula = Conv2d's output: True")
 # "The SAME weights and bias for each of the 24x24 neurons in the first hidden layer": the
 # feature map has 25 + 1 = 26 parameters. Without sharing, 576 neurons with 25 weights and a
 # bias each would need 14,976; a fully connected layer from all 784 pixels to 576 neurons,
-# 452,160.
+# 452,160. (A fully connected layer reads the image as one column of 28 · 28 = 784 numbers, as
+# note 004 flattens an M x N x 3 colour image into a 3MN x 1 column: where a pixel was, and who
+# its neighbours were, is lost. The convolution keeps the image 2-D.)
 
 # %%
 count = lambda m: sum(p.data.size for p in m.parameters())  # noqa: E731

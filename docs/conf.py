@@ -31,6 +31,7 @@ extensions = [
 ]
 
 root_doc = "index"
+smartquotes = False  # `--wrt` stays two hyphens, quotes stay as typed (code-heavy prose)
 exclude_patterns = ["_build", "_generated", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints"]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb", ".rst": "restructuredtext"}
 

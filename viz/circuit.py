@@ -34,7 +34,7 @@ from .dot import (
     text_lines_label,
     write_file,
 )
-from .flow import Flow
+from .flow import Flow, gate_of
 from .graph import NOT_COMPUTED, as_root, consumers, grads_computed, is_tensor, nodes
 from .style import (
     BLUE,
@@ -361,8 +361,9 @@ class Picture:
             "width": "0.35",
             "fixedsize": "false",
         }
-        if self.show_roles and node.op in ROLES:
-            role = cell(ROLES[node.op], GREY, 8, italic=True)
+        name, folded = gate_of(node)  # the gate record: a folded number has no role
+        if self.show_roles and name in ROLES and folded is None:
+            role = cell(ROLES[name], GREY, 8, italic=True)
             attrs["label"] = HTML(f"<{html.escape(node.op)}<BR/>{role}>")
         if highlight is node:
             attrs.update(style="filled", fillcolor=HIGHLIGHT, penwidth="2")

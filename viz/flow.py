@@ -114,28 +114,37 @@ def _downs(gate: Any, upstream: Any, replay: bool) -> list[Any]:
     return downs
 
 
-_WORDS = {
-    "+": "add",
-    "*": "mul",
-    "-": "sub",
-    "/": "div",
-    "@": "matmul",
-    "**": "pow",
-    "*-1": "neg",
-    "1/x": "recip",
-    "": "leaf",
-}
-_PREFIXES = (("**", "pow"), ("max", "max"), ("+", "add"), ("-", "sub"), ("*", "mul"), ("/", "div"))
+_SYMBOLS = {"+": "add", "*": "mul", "-": "sub", "/": "div", "@": "matmul", "**": "pow"}
 
 
-def gate_word(op: str) -> str:
-    """A readable name for a gate: "+" -> add, "*-1" -> neg, "**2" -> pow, "exp" -> exp."""
-    if op in _WORDS:
-        return _WORDS[op]
-    for prefix, word in _PREFIXES:
-        if op.startswith(prefix):
-            return word
-    return re.sub(r"\W+", "", op) or "gate"
+def gate_of(node: Any) -> tuple[str, Any]:
+    """The gate that made `node` as (name, folded number), read from its record: ("*", 1.5)
+    for x * 1.5, ("+", None) for x + y, ("", None) for a leaf. A node without a record
+    (another engine's, a traced PyTorch Tensor's) gives its op, the number it keeps in
+    `settings` left off."""
+    gate = getattr(node, "gate", None)
+    if gate is not None:
+        return gate.name, gate.constant(node)
+    folded = getattr(node, "settings", None)
+    if not isinstance(folded, (int, float)) or isinstance(folded, bool):
+        return node.op, None
+    return node.op.removesuffix(f"{folded:g}"), folded
+
+
+def gate_word(node: Any) -> str:
+    """A readable name for the gate that made `node`, from its gate record: "add", "mul",
+    "neg" (a mul by the folded -1, the lecture's *-1 gate), "pow", "exp"; "leaf" for a leaf.
+    A node without a record (another engine's, a traced PyTorch Tensor's) is named by its op:
+    its symbol's word, else its letters, with the number it keeps in `settings` left off."""
+    if not node.parents:
+        return "leaf"
+    gate = getattr(node, "gate", None)
+    if gate is None:
+        op = gate_of(node)[0]
+        return _SYMBOLS.get(op) or re.sub(r"[^A-Za-z]+", "", op).lower() or "gate"
+    if gate.word == "mul" and gate.constant(node) == -1:
+        return "neg"
+    return gate.word
 
 
 def reading_order(root: Any) -> list[Any]:
@@ -170,7 +179,7 @@ def node_names(root: Any) -> dict[int, str]:
             names[id(n)] = n.label if labels[n.label] == 1 else f"{n.label}#{repeat[n.label]}"
     if not root.label and "f" not in taken:
         names[id(root)] = "f"
-    words = {id(n): gate_word(n.op) for n in forward if id(n) not in names}
+    words = {id(n): gate_word(n) for n in forward if id(n) not in names}
     many = Counter(words.values())
     index: Counter[str] = Counter()
     taken |= set(names.values())

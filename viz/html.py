@@ -32,7 +32,7 @@ from gradtrace import rule_of, topological_order
 from .circuit import MAX_NODES, picture_order
 from .dot import to_bytes, write_file
 from .explain import explain
-from .flow import node_names
+from .flow import gate_of, node_names
 from .graph import as_root, is_tensor, nodes
 from .network import network
 from .page_state import layout
@@ -170,16 +170,14 @@ def _formula(gate: Any, show: Any) -> str:
     """What a gate computes from its inputs, each written by `show`: "0.15 × 0.05",
     "sigmoid(0.3775)", "0.0275 +0.35"."""
     ins = [show(p) for p in gate.parents]
-    op = gate.op
-    if op in ("+", "*") and len(ins) >= 2:
-        return f" {_SIGN[op]} ".join(ins)
-    if op == "max" and len(ins) >= 2:
-        return f"max({', '.join(ins)})"
-    if op[:1] in "+-*/" and len(ins) == 1:  # a number folded into the gate: "+0.35", "**2"
-        return f"{ins[0]} {op}"
-    if op.startswith("max ") and len(ins) == 1:
-        return f"max({ins[0]}, {op[4:]})"
-    return f"{op}({', '.join(ins)})"
+    name, folded = gate_of(gate)  # the gate record: its name and any number folded in
+    if name in _SIGN and len(ins) >= 2:
+        return f" {_SIGN[name]} ".join(ins)
+    if name == "max":
+        return f"max({', '.join(ins + ([] if folded is None else [f'{folded:g}']))})"
+    if folded is not None:  # a number folded into the gate: "+0.35", "**2"
+        return f"{ins[0]} {gate.op}"
+    return f"{gate.op}({', '.join(ins)})"
 
 
 _SIGN = {"+": "+", "*": "×"}
@@ -191,8 +189,8 @@ def _computes(gate: Any, fmt: Format, name: Any) -> str:
     if is_tensor(gate):  # a Tensor gate: its forward rule, then its numbers
         rule = rule_of(gate)
         said = (rule.forward + ", " if rule else "") + f"= {_show(gate.data, fmt)}"
-    elif gate.op in _SIGN and len(gate.parents) >= 2:
-        said = equation([p.data for p in gate.parents], _SIGN[gate.op], gate.data, fmt)
+    elif gate_of(gate)[0] in _SIGN and len(gate.parents) >= 2:
+        said = equation([p.data for p in gate.parents], _SIGN[gate_of(gate)[0]], gate.data, fmt)
     else:
         said = (
             _formula(gate, lambda p: fmt_number(p.data, fmt)) + f" = {fmt_number(gate.data, fmt)}"

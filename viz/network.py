@@ -33,7 +33,7 @@ from typing import Any
 import graphviz
 
 from .dot import HTML, left_lines, size_attr
-from .flow import Flow
+from .flow import Flow, gate_of
 from .graph import NOT_COMPUTED, as_root, grads_computed, nodes
 from .modules import modules_by_parameter, parent_module
 from .style import GREY, LINE_GREY, PANEL, SCALE, fmt_number, ink_on
@@ -158,7 +158,7 @@ def group_by_model(order: list[Any], model: Any) -> tuple[dict[int, Unit], list[
                 single[id(node)] = single[id(kept[0])]
             elif (
                 kept
-                and _base_op(node.op) in SUMS
+                and _kind(node) in SUMS
                 and all(id(p) in single or id(p) in summed for p in kept)
             ):
                 used = frozenset().union(
@@ -171,11 +171,11 @@ def group_by_model(order: list[Any], model: Any) -> tuple[dict[int, Unit], list[
             owned = [of[id(p)] for p in node.parents if id(p) in param_like]
             if owned:
                 u = owned[0]
-                if len(node.parents) == 1 and _base_op(node.op) in RESHAPES:
+                if len(node.parents) == 1 and _kind(node) in RESHAPES:
                     param_like.add(id(node))  # weight.T is still "the weight"
             elif (
                 len(node.parents) == 1
-                and _base_op(node.op) in ACTIVATIONS
+                and _kind(node) in ACTIVATIONS
                 and id(node.parents[0]) in of
                 and of[id(node.parents[0])].key.startswith("m:")
             ):
@@ -218,14 +218,11 @@ def group_by_model(order: list[Any], model: Any) -> tuple[dict[int, Unit], list[
     return of, sorted(units.values(), key=in_order)
 
 
-def _base_op(op: str) -> str:
-    """The gate's kind without its folded number: "*1.74" -> "*c", "relu" -> "relu"."""
-    op = op.split("(")[0].strip().lower()
-    if len(op) > 1 and op[0] in "+-*/" and op[1:2] not in ("", "*"):
-        return op[0] + "c"
-    if op.startswith("**") and len(op) > 2:
-        return "**c"
-    return op
+def _kind(node: Any) -> str:
+    """A gate's kind as the view counts it, from its record: its name, with "c" when it
+    folds a number in (x * 1.74 is "*c"); "" for a leaf."""
+    name, folded = gate_of(node)
+    return name + "c" if folded is not None else name
 
 
 def group_by_depth(order: list[Any]) -> tuple[dict[int, Unit], list[Unit]]:
@@ -300,7 +297,7 @@ def _count(order: list[Any], of: dict[int, Unit]) -> None:
         u = of[id(node)]
         u.count += 1
         if node.parents:
-            u.ops[_base_op(node.op) or "?"] += 1
+            u.ops[_kind(node) or "?"] += 1
 
 
 def _wires_between(

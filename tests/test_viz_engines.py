@@ -122,6 +122,11 @@ HIDDEN_DOT = textwrap.dedent(
     f.backward()
     for suffix in ("svg", "png", "dot"):
         render(f, out / f"xyz.{suffix}")
+    from gradtrace.viz import draw, network
+    # what Jupyter shows for a drawn graph, and the graphviz package's pipe: no system dot
+    for picture in (draw(f), network(f)):
+        print("shown", "<svg" in picture._repr_mimebundle_()["image/svg+xml"])
+        print("piped", picture.pipe(format="png")[1:4] == b"PNG")
     steps = backward_steps(f)
     steps.save(out / "frames", format="png")
     steps.save_gif(out / "steps.gif")
@@ -150,6 +155,7 @@ def test_without_dot_on_path_everything_but_pdf_works(tmp_path):
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] in ("program graphviz-pure", "program graphviz-pure.exe")
+    assert lines[1:5] == ["shown True", "piped True"] * 2
     assert (tmp_path / "xyz.svg").read_text().count("<svg") == 1
     assert (tmp_path / "xyz.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "xyz.dot").read_text().startswith("digraph")

@@ -26,6 +26,7 @@ from .dot import (
     CAPTION,
     FORMATS,
     HTML,
+    Digraph,
     Writer,
     cell,
     left_lines,
@@ -297,7 +298,7 @@ class Picture:
     # -------------------------------------------------------------------------- building
     def new_digraph(self) -> graphviz.Digraph:
         """An empty Digraph with the picture's look (fonts, spacing, straight wires)."""
-        g = graphviz.Digraph("gradtrace", engine="dot")
+        g = Digraph("gradtrace", engine="dot")
         g.attr(
             rankdir=self.rankdir,
             nodesep="0.15",

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import graphviz
 
@@ -214,6 +215,42 @@ def run(source: str, fmt: str, engine: str = "dot", timeout: float | None = None
         who = Path(command[0]).name
         raise GraphvizError(f"Graphviz ({who} -K{engine}) failed: {message[0] if message else '?'}")
     return done.stdout
+
+
+class Digraph(graphviz.Digraph):
+    """The graphviz package's Digraph, its pictures made by `run` (graphviz-pure or the
+    system's dot, with a time limit): it shows itself in Jupyter, and `pipe` works, without a
+    system Graphviz. (The graphviz package itself runs `dot` by name.)"""
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **_: Any
+    ) -> dict[str, str]:
+        wanted = set(include or ["image/svg+xml"]) - set(exclude or [])
+        return (
+            {"image/svg+xml": to_bytes(self, "svg").decode()} if "image/svg+xml" in wanted else {}
+        )
+
+    def pipe(  # type: ignore[override]
+        self,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: Any = None,
+        quiet: bool = False,
+        *,
+        engine: str | None = None,
+        encoding: str | None = None,
+    ) -> bytes | str:
+        """The picture in `format` (svg, png, ...), laid out by `run`."""
+        if renderer or formatter or neato_no_op:  # Graphviz's own options: its own machinery
+            return super().pipe(
+                format, renderer, formatter, neato_no_op, quiet, engine=engine, encoding=encoding
+            )
+        fmt = format or self.format
+        data = (
+            to_bytes(self, fmt) if engine in (None, self.engine) else run(self.source, fmt, engine)
+        )
+        return data.decode(encoding) if encoding else data
 
 
 def to_bytes(graph: graphviz.Digraph, fmt: str, timeout: float | None = None) -> bytes:

@@ -32,7 +32,7 @@ from typing import Any
 
 import graphviz
 
-from .dot import HTML, left_lines, size_attr
+from .dot import HTML, Digraph, left_lines, size_attr
 from .flow import Flow, gate_of
 from .graph import NOT_COMPUTED, as_root, grads_computed, nodes
 from .modules import modules_by_parameter, parent_module
@@ -351,7 +351,7 @@ class Scale:
 
 def _new_graph(rankdir: str) -> graphviz.Digraph:
     """An empty network view with its look: rounded grey boxes, small arrows."""
-    g = graphviz.Digraph("network", engine="dot")
+    g = Digraph("network", engine="dot")
     g.attr(
         rankdir=rankdir,
         fontname="Helvetica",

@@ -34,6 +34,8 @@ from .tensor import Tensor, unbroadcast
 
 PROBES = 3  # random directions per Tensor gate input
 LEVELS = 7  # step sizes tried (each 10x smaller) before an input is called a kink
+EPS64 = float(np.finfo(np.float64).eps)
+MIN_STEP = 1e-290  # no step below this (a subnormal input must not make the step 0)
 
 # Why an input was not compared (report.skipped).
 KINK = "kink: the one-sided differences disagree (no derivative here)"
@@ -250,6 +252,24 @@ def slope(phi: Callable[[float], float], h: float, rtol: float, atol: float) -> 
     return central, KINK if math.isfinite(central) else DOMAIN
 
 
+def step(x_size: float, noise: float, analytic: float, eps: float, rtol: float, atol: float):
+    """The first step of a central difference: `eps` times the input's size, or larger where
+    the output's rounding `noise` (a few units in the last place of the output) would swamp
+    the difference: (noise / h) must stay within 1% of the tolerance, or `Value(1e8) +
+    Value(1.0)` gives 0.998 and `x + 1e300` gives 0."""
+    tolerance = atol + rtol * abs(analytic) if math.isfinite(analytic) else atol
+    return max(eps * x_size, 100 * noise / tolerance if tolerance > 0 else 0.0, MIN_STEP)
+
+
+def noise(y: Any, g: Any = None) -> float:
+    """How far rounding may move the re-run output: 4 ulps of a float (y), or of the sum
+    sum(g * y) for a Tensor (pairwise summation adds log2(n) roundings)."""
+    if g is None:
+        return 4 * float(np.spacing(abs(float(y))))
+    terms = np.abs(g * y)
+    return 4 * (1 + math.log2(max(terms.size, 1))) * EPS64 * float(terms.sum())
+
+
 # ---------------------------------------------------------------------- Value gates
 def _value_gate(node: Any, eps: float, rtol: float, atol: float) -> list[Result]:
     """Each input of a Value gate: its recorded local gradient against the slope of the gate
@@ -273,8 +293,10 @@ def _value_gate(node: Any, eps: float, rtol: float, atol: float) -> list[Result]
             except (ArithmeticError, ValueError):  # outside the gate's domain
                 return math.nan
 
-        numeric, reason = slope(phi, eps * max(abs(x), 1.0), rtol, atol)
-        results.append((i, float(node.local_grads[i]), numeric, reason))
+        analytic = float(node.local_grads[i])
+        h = step(abs(x), noise(node.data), analytic, eps, rtol, atol)
+        numeric, reason = slope(phi, h, rtol, atol)
+        results.append((i, analytic, numeric, reason))
     return results
 
 
@@ -321,12 +343,20 @@ def _tensor_gate(
         # A one-element input is moved by itself (its numbers are then d/dx), a larger one
         # along random directions, each element in proportion to its size (at least 1).
         if x.size == 1:
-            directions, h = [np.ones_like(x)], eps * max(abs(float(x.reshape(-1)[0])), 1.0)
+            directions, size = [np.ones_like(x)], abs(float(x.reshape(-1)[0]))
         else:
+            # A direction has each element in proportion to its size and at least 1 (atol
+            # keeps its meaning: a slope along v of size >= 1 per element); the step moves
+            # the smallest element by eps of itself, so a tiny divisor is not crossed.
             scale = np.maximum(np.abs(x), 1.0)
-            directions, h = [rng.standard_normal(x.shape) * scale for _ in range(probes)], eps
+            directions = [rng.standard_normal(x.shape) * scale for _ in range(probes)]
+            nonzero = np.abs(x[x != 0])
+            size = min(1.0, float(nonzero.min())) if nonzero.size else 1.0
+        rounding = noise(out, g)
         worst = None
         for v in directions:
+            analytic = float((gi * v).sum())
+            h = step(size, rounding, analytic, eps, rtol, atol)
 
             def phi(t: float, i: int = i, v: np.ndarray = v) -> float:
                 moved = list(xs)
@@ -338,7 +368,6 @@ def _tensor_gate(
                 return float((g * y).sum())
 
             numeric, reason = slope(phi, h, rtol, atol)
-            analytic = float((gi * v).sum())
             excess = abs(analytic - numeric) - (atol + rtol * abs(numeric))
             key = (not reason, not excess <= 0, excess if excess == excess else math.inf)
             # the worst probe: one that was compared, then one that disagrees, then by how much

@@ -37,6 +37,22 @@ def test_registered_formatter_shows_a_value_as_its_graph():
     assert ip.display_formatter.formatters["image/svg+xml"](f) is None
 
 
+@needs_dot
+def test_a_value_shown_in_a_notebook_fits_the_column():
+    import re
+
+    from gradtrace.viz import jupyter
+
+    x = Value(0.5, "x")
+    f = x
+    for _ in range(12):  # a chain far wider than a notebook column drawn at its natural size
+        f = (f * 1.5 + 0.1).tanh()
+    f.backward()
+    svg = jupyter.node_svg(f)
+    width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+    assert width <= jupyter.COLUMN * 72 + 1
+
+
 def test_importing_viz_outside_ipython_registers_nothing():
     code = "import sys, viz\nassert 'IPython' not in sys.modules\n"
     subprocess.run([sys.executable, "-c", code], check=True)

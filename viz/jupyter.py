@@ -14,16 +14,19 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+COLUMN = 8  # inches: a node shown in a notebook is scaled down to fit its column
+
 
 def node_svg(node: Any) -> str | None:
-    """The SVG of a node's graph (the network view if it is big), or None without `dot`."""
+    """The SVG of a node's graph (the network view if it is big), at most a notebook column
+    wide, or None without `dot`."""
     from .circuit import draw
     from .dot import dot_available, to_bytes
 
     if not dot_available():
         return None
     try:
-        return to_bytes(draw(node), "svg").decode()
+        return to_bytes(draw(node, size=COLUMN), "svg").decode()
     except Exception:  # a display hook must never break printing a value
         return None
 

@@ -275,6 +275,10 @@ def _nodes(
                 # the keyboard's stop for this node in the picture, and what it computes
                 "target": f"n{i}" if n.parents or n.label else f"w{i}",
                 "says": _computes(n, steps.fmt, name) if n.parents else "",
+                # a Tensor gate: its rules (above) applied to δ, this node's gradient
+                "hands": "backward applies each rule to δ = ∂/∂(this output), shown above"
+                if steps.tensor and n.parents
+                else "",
             }
         )
     return nodes, names

@@ -315,7 +315,7 @@
           "that come back along each use add up.", "gt-note"));
       }
       if (n.inputs.length) {
-        panel.appendChild(el("h3", "local gradients"));
+        panel.appendChild(el("h3", n.hands ? "backward rules" : "local gradients"));
         var table = el("table", null, "gt-locals");
         n.inputs.forEach(function (inp) {
           var tr = el("tr");
@@ -327,8 +327,8 @@
           table.appendChild(tr);
         });
         panel.appendChild(table);
-        panel.appendChild(el("p", "backward hands each input local × upstream = " +
-          "local × " + n.grad, "gt-note"));
+        panel.appendChild(el("p", n.hands || ("backward hands each input local × upstream = " +
+          "local × " + n.grad), "gt-note"));
       }
       if (n.users.length) {
         var p = el("p", "used by: ", "gt-users");

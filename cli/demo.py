@@ -23,8 +23,9 @@ from gradtrace.viz import backward_steps, network, render, to_html
 from gradtrace.viz.dot import dot_available
 
 
-class Writer:
-    """Keeps the list of files written, and prints each one."""
+class DemoFolder:
+    """The demo's output folder (viz.dot.Writer writes DOT, this writes files): it keeps the
+    list of files written, and prints each one."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -45,7 +46,7 @@ class Writer:
         print(f"  wrote {self.folder.name}/{shown}  ({what})")
 
 
-def circuits(out: Writer) -> None:
+def circuits(out: DemoFolder) -> None:
     """The two graphs of the lecture (003), after backward, and their backward steps."""
     pictures = dot_available()
     formats = ("svg", "png") if pictures else ("dot",)
@@ -88,7 +89,7 @@ def circuits(out: Writer) -> None:
         out.wrote(page, "sigmoid neuron page: forward and backward, step by step")
 
 
-def two_two_two(out: Writer) -> None:
+def two_two_two(out: DemoFolder) -> None:
     """The lecture's 2-2-2 sigmoid network (003) in matrix form, one fused linear gate per
     layer; E = 1/2 sum (t - o)^2 is the mean squared error over the two outputs."""
     from gradtrace import linear
@@ -113,7 +114,7 @@ def two_two_two(out: Writer) -> None:
         out.wrote(picture, "the 2-2-2 network with Tensors")
 
 
-def moons(out: Writer, plots) -> None:  # noqa: ANN001 - plots is the viz.plots module
+def moons(out: DemoFolder, plots) -> None:  # noqa: ANN001 - plots is the viz.plots module
     """micrograd's demo: a scalar MLP 2-16-16-1 (Values) on 100 moons points, hinge loss +
     1e-4 sum w^2, full-batch SGD with lr 1.0 - 0.9 k/100, 100 steps."""
     from gradtrace import nn
@@ -162,7 +163,7 @@ def moons(out: Writer, plots) -> None:  # noqa: ANN001 - plots is the viz.plots 
         out.wrote(render(g, out.path(f"moons_network.{ext}")), "moons network view")
 
 
-def digits(out: Writer, plots) -> None:  # noqa: ANN001
+def digits(out: DemoFolder, plots) -> None:  # noqa: ANN001
     """A Tensor classifier 64-128-64-10 on the 8x8 digits, trained with fit()."""
     from gradtrace import Tensor, nn
 
@@ -219,7 +220,7 @@ def digits(out: Writer, plots) -> None:  # noqa: ANN001
 
 def run(folder: str | Path, train: bool = True) -> list[Path]:
     """Write every demo picture into `folder`; returns the paths written."""
-    out = Writer(Path(folder))
+    out = DemoFolder(Path(folder))
     start = time.perf_counter()
     print(f"\npictures in {out.folder}/")
     circuits(out)

@@ -12,6 +12,7 @@ import argparse
 import math
 import sys
 from pathlib import Path
+from typing import Any
 
 from gradtrace import Value
 
@@ -167,8 +168,7 @@ def fail(message: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from gradtrace.viz.dot import FORMATS
-
+    """The command line: gradtrace demo | draw | explain."""
     parser = argparse.ArgumentParser(
         prog="gradtrace", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -182,6 +182,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for the pictures and plots (default: ./gradtrace-demo)",
     )
     demo.add_argument("--no-train", action="store_true", help="skip the training examples")
+    _draw_arguments(sub)
+    _explain_arguments(sub)
+    return parser
+
+
+def _draw_arguments(sub: Any) -> None:
+    """`gradtrace draw`: an expression's graph after backward, its steps, its page."""
+    from gradtrace.viz.dot import FORMATS
+
     draw = sub.add_parser(
         "draw",
         help="draw an expression's graph after backward",
@@ -215,6 +224,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     draw.add_argument("--local", action="store_true", help="show local gradients on the wires")
     draw.add_argument("--roles", action="store_true", help="name the gate roles")
+
+
+def _explain_arguments(sub: Any) -> None:
+    """`gradtrace explain`: the chain rule of an expression's gradient, written out."""
     explain = sub.add_parser(
         "explain",
         help="write the chain rule of an expression's gradient, path by path and node by node",
@@ -241,7 +254,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the paths out only up to N of them (default 64)",
     )
     explain.add_argument("--markdown", action="store_true", help="Markdown with LaTeX")
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -476,15 +476,7 @@ def draw(
         check = gradtrace.check_gates(root)
     check_notes = [] if check is None or check is False else [check.headline()]
     if max_nodes is not None and len(order) > max_nodes:
-        from .network import network
-
-        note = (
-            f"{len(order)} nodes (more than max_nodes={max_nodes}): network view; "
-            "draw(..., max_nodes=None) draws every node"
-        )
-        if check_notes:
-            note += f"; {check_notes[0]} The network view does not mark gates: print the report"
-        return network(root, model=model, note=note, order=order, size=size)
+        return _network_instead(root, order, max_nodes, model, check_notes, size)
     pic = Picture(
         root,
         fmt=fmt,
@@ -503,6 +495,21 @@ def draw(
     if fit:
         graph.attr(size=fit)
     return graph
+
+
+def _network_instead(
+    root: Any, order: list[Any], max_nodes: int, model: Any, check_notes: list[str], size: Any
+) -> graphviz.Digraph:
+    """The network view of a graph too big to draw node by node, saying why."""
+    from .network import network
+
+    note = (
+        f"{len(order)} nodes (more than max_nodes={max_nodes}): network view; "
+        "draw(..., max_nodes=None) draws every node"
+    )
+    if check_notes:
+        note += f"; {check_notes[0]} The network view does not mark gates: print the report"
+    return network(root, model=model, note=note, order=order, size=size)
 
 
 def recorded_marks(root: Any, order: list[Any]) -> Marks:

@@ -122,71 +122,96 @@ def _in_order(name: str) -> tuple:
 
 def group_by_model(order: list[Any], model: Any) -> tuple[dict[int, Unit], list[Unit]]:
     """Give every node a unit using the model's modules (see the module docstring)."""
-    owner, modules = modules_by_parameter(model)
-    units: dict[str, Unit] = {}
-    of: dict[int, Unit] = {}
-    param_like: set[int] = set()
-    # A penalty (L1, L2) sums terms that each use one parameter (w*w, |w|) over several
-    # modules. `single`: node -> the one parameter it is computed from; `summed`: node -> the
-    # modules whose per-parameter terms it adds up (through sums and scalings only).
-    single: dict[int, int] = {}
-    summed: dict[int, frozenset[str]] = {}
-
-    def unit(key: str, name: str, kind: str, cluster: str | None = None, title: str = "") -> Unit:
-        if key not in units:
-            units[key] = Unit(key, name, kind, cluster, title)
-        return units[key]
-
+    g = _Grouping(model)
     for node in order:
-        u = None
-        if id(node) in owner:
-            mname = owner[id(node)]
-            module = modules.get(mname, model)
-            u = unit(
+        g.place(node)
+    g.place_rest(order)
+    return g.of, sorted(g.units.values(), key=_unit_order)
+
+
+class _Grouping:
+    """The units of a model's graph as they are found, node by node (inputs first)."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.owner, self.modules = modules_by_parameter(model)
+        self.units: dict[str, Unit] = {}
+        self.of: dict[int, Unit] = {}
+        self.param_like: set[int] = set()
+        # A penalty (L1, L2) sums terms that each use one parameter (w*w, |w|) over several
+        # modules. `single`: node -> the one parameter it is computed from; `summed`: node ->
+        # the modules whose per-parameter terms it adds up (through sums and scalings only).
+        self.single: dict[int, int] = {}
+        self.summed: dict[int, frozenset[str]] = {}
+
+    def unit(
+        self, key: str, name: str, kind: str, cluster: str | None = None, title: str = ""
+    ) -> Unit:
+        if key not in self.units:
+            self.units[key] = Unit(key, name, kind, cluster, title)
+        return self.units[key]
+
+    def place(self, node: Any) -> None:
+        """A parameter joins its module's box, an input the inputs' box, a gate its
+        parameters' box, the penalty's, or the layer's box it activates (else: later)."""
+        if id(node) in self.owner:
+            mname = self.owner[id(node)]
+            module = self.modules.get(mname, self.model)
+            u = self.unit(
                 "m:" + mname,
-                mname or type(model).__name__,
+                mname or type(self.model).__name__,
                 type(module).__name__,
-                parent_module(mname, modules),
+                parent_module(mname, self.modules),
                 _title(mname, module),
             )
             u.params.append(node)
-            param_like.add(id(node))
-            single[id(node)] = id(node)
-        elif node.parents:
-            kept = [p for p in node.parents if p.parents or id(p) in owner]  # not constants
-            if kept and all(single.get(id(p)) == single.get(id(kept[0]), -1) for p in kept):
-                single[id(node)] = single[id(kept[0])]
-            elif (
-                kept
-                and _kind(node) in SUMS
-                and all(id(p) in single or id(p) in summed for p in kept)
-            ):
-                used = frozenset().union(
-                    *(summed.get(id(p)) or {owner.get(single.get(id(p)), "")} for p in kept)
-                )
-                summed[id(node)] = used
-                if len(used) > 1:
-                    of[id(node)] = unit("penalty", "penalty", "operations")
-                    continue
-            owned = [of[id(p)] for p in node.parents if id(p) in param_like]
-            if owned:
-                u = owned[0]
-                if len(node.parents) == 1 and _kind(node) in RESHAPES:
-                    param_like.add(id(node))  # weight.T is still "the weight"
-            elif (
-                len(node.parents) == 1
-                and _kind(node) in ACTIVATIONS
-                and id(node.parents[0]) in of
-                and of[id(node.parents[0])].key.startswith("m:")
-            ):
-                u = of[id(node.parents[0])]  # the activation right after a layer
+            self.param_like.add(id(node))
+            self.single[id(node)] = id(node)
+        elif not node.parents:
+            u = self.unit("inputs", "inputs", "leaves")
+        elif self._penalty(node):
+            u = self.unit("penalty", "penalty", "operations")
         else:
-            u = unit("inputs", "inputs", "leaves")
+            u = self._gate_unit(node)
         if u is not None:
-            of[id(node)] = u
-    # What is left (the loss, glue between modules) goes to connected groups of its own.
-    rest = [n for n in order if id(n) not in of]
-    if rest:
+            self.of[id(node)] = u
+
+    def _penalty(self, node: Any) -> bool:
+        """Does this gate add up per-parameter terms of more than one module?"""
+        single, summed = self.single, self.summed
+        kept = [p for p in node.parents if p.parents or id(p) in self.owner]  # not constants
+        if kept and all(single.get(id(p)) == single.get(id(kept[0]), -1) for p in kept):
+            single[id(node)] = single[id(kept[0])]
+        elif kept and _kind(node) in SUMS and all(id(p) in single or id(p) in summed for p in kept):
+            used = frozenset().union(
+                *(summed.get(id(p)) or {self.owner.get(single.get(id(p)), "")} for p in kept)
+            )
+            summed[id(node)] = used
+            return len(used) > 1
+        return False
+
+    def _gate_unit(self, node: Any) -> Unit | None:
+        """The box of a gate computed from a module's parameters, or of the activation right
+        after a layer; None for anything else (placed by `place_rest`)."""
+        owned = [self.of[id(p)] for p in node.parents if id(p) in self.param_like]
+        if owned:
+            if len(node.parents) == 1 and _kind(node) in RESHAPES:
+                self.param_like.add(id(node))  # weight.T is still "the weight"
+            return owned[0]
+        before = self.of.get(id(node.parents[0]))
+        if (
+            len(node.parents) == 1
+            and _kind(node) in ACTIVATIONS
+            and before is not None
+            and before.key.startswith("m:")
+        ):
+            return before
+        return None
+
+    def place_rest(self, order: list[Any]) -> None:
+        """What is left (the loss, glue between modules) goes to connected groups of its own;
+        the one holding the root is "output"."""
+        rest = [n for n in order if id(n) not in self.of]
         link = {id(n): id(n) for n in rest}
 
         def find(i: int) -> int:
@@ -202,20 +227,19 @@ def group_by_model(order: list[Any], model: Any) -> tuple[dict[int, Unit], list[
         names: dict[int, Unit] = {}
         root = order[-1]  # `order` lists parents first, so the root comes last
         if id(root) in link:
-            names[find(id(root))] = unit("ops:0", "output", "operations")
+            names[find(id(root))] = self.unit("ops:0", "output", "operations")
         for n in rest:
             r = find(id(n))
             if r not in names:
                 k = len(names) if id(root) in link else len(names) + 1
-                names[r] = unit(f"ops:{k}", f"ops {k}", "operations")
-            of[id(n)] = names[r]
-    place = {"inputs": 0, "penalty": 2, "ops:0": 4}
+                names[r] = self.unit(f"ops:{k}", f"ops {k}", "operations")
+            self.of[id(n)] = names[r]
 
-    def in_order(u: Unit) -> tuple:
-        group = 1 if u.key.startswith("m:") else place.get(u.key, 3)
-        return (group, _in_order(u.name))
 
-    return of, sorted(units.values(), key=in_order)
+def _unit_order(u: Unit) -> tuple:
+    """Inputs, then the modules in index order, the rest, the penalty, the output."""
+    group = 1 if u.key.startswith("m:") else {"inputs": 0, "penalty": 2, "ops:0": 4}.get(u.key, 3)
+    return (group, _in_order(u.name))
 
 
 def _kind(node: Any) -> str:

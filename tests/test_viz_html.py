@@ -330,3 +330,26 @@ def test_a_traced_pytorch_graph_gets_the_same_page(torch):
     nodes = {n["name"]: n for n in data["nodes"]}
     assert {k: nodes[k]["grad"] for k in "xyz"} == {"x": "-4", "y": "-4", "z": "3"}
     assert len(data["steps"]) == 6
+
+
+def test_changing_texts_are_anchored_at_the_middle_of_their_wire():
+    # The page writes shorter gradients where Graphviz wrote the widest: they must stay in the
+    # middle of the wire (measured in Python from the wire's own line, not by the browser,
+    # which measures text wrongly in a big graph fitted into the window).
+    body = explore(_chain(40)).body
+    groups = re.findall(r'<g [^>]*data-name="(w\d+)"[^>]*>(.*?)</g>', body, re.S)
+    checked = 0
+    for _, inner in groups:
+        xs = [
+            float(p.split(",")[0])
+            for pts in re.findall(r'points="([^"]*)"', inner)
+            for p in pts.split()
+        ]
+        for anchor, x, fill in re.findall(
+            r'<text[^>]*text-anchor="(\w+)" x="([-\d.]+)"[^>]*fill="(#\w+)"', inner
+        ):
+            if fill in ("#c62828", "#1565c0"):  # a gradient, a product
+                assert anchor == "middle"
+                assert float(x) == pytest.approx((min(xs) + max(xs)) / 2, abs=0.01)
+                checked += 1
+    assert checked >= 2 * 39 - 1  # every wire's gradient, every product but the root's

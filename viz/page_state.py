@@ -10,12 +10,13 @@ picture (w3, w3_1): "g", the gradient text from each backward step on where it c
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .circuit import Marks
 from .dot import cell, to_bytes
 from .steps import BackwardSteps
-from .style import BLUE
+from .style import BLUE, RED
 
 
 @dataclass
@@ -75,4 +76,37 @@ def layout(steps: BackwardSteps, timeout: float | None = None) -> Layout:
             slot["p"] = [got[0], got[1]]
             if len(users) > 1:  # a branch carries the part that came back along it
                 slot["g"] = [[got[0], got[2]]]
+    if not pic.vertical:  # left-aligned cells in a vertical wire need no centring
+        svg = _centred(svg, set(slots))
     return Layout(svg, slots)
+
+
+_NODE = re.compile(r'(<g id="[^"]*" class="node">\s*<title>([^<]*)</title>)(.*?)(</g>)', re.S)
+_POINT = re.compile(r'<polyline[^>]*points="([^"]*)"')
+_CHANGING = f"{RED.lower()}|{BLUE.lower()}"  # the gradient and product texts
+_START = re.compile(
+    rf'<text([^>]*?) text-anchor="start" x="[-\d.]+"([^>]*? fill="(?:{_CHANGING})")'
+)
+
+
+def _centred(svg: str, names: set[str]) -> str:
+    """Anchor every gradient and product text of the wires `names` at the middle of its wire.
+
+    Graphviz starts a table cell's text where the widest version starts; the page writes
+    shorter ones there, which must stay in the middle. The middle is where the wire's rule
+    spans, read from its lines; measuring text in the browser instead is wrong for a graph
+    shown much smaller than its size (Chromium measures text at the size it draws it)."""
+
+    def fix(m: re.Match) -> str:
+        if m.group(2) not in names:
+            return m.group(0)
+        xs = [float(p.split(",")[0]) for pts in _POINT.findall(m.group(3)) for p in pts.split()]
+        if not xs:
+            return m.group(0)
+        mid = f"{(min(xs) + max(xs)) / 2:.2f}"
+        body = _START.sub(
+            lambda t: f'<text{t.group(1)} text-anchor="middle" x="{mid}"{t.group(2)}', m.group(3)
+        )
+        return m.group(1) + body + m.group(4)
+
+    return _NODE.sub(fix, svg)

@@ -55,6 +55,11 @@
       if (prepared[j]) return prepared[j];
       var byNode = {}, boxes = [], texts = [], classes = [];
       var groups = frames[j].querySelectorAll("g.node[data-node], g.edge[data-node]");
+      // Measured at actual size: Chromium measures SVG text at the size it draws it, too
+      // wide for a big graph fitted into the window.
+      var svg = frames[j].querySelector("svg"), width = svg ? svg.style.width : "";
+      var view = svg && svg.viewBox.baseVal;
+      if (view && view.width) svg.style.width = view.width * 4 / 3 + "px";
       Array.prototype.forEach.call(groups, function (g) {
         var i = +g.getAttribute("data-node");
         (byNode[i] = byNode[i] || []).push(g);
@@ -64,29 +69,20 @@
           if (fill === data.valueColor) classes.push([t, "gt-val"]);
           if (fill === data.gradColor) classes.push([t, "gt-grad"]);
           if (!slot) return;
-          if (fill === data.gradColor && slot.g) texts.push([slot, "gradText", t, t.getBBox()]);
-          if (fill === data.productColor && slot.p) {
-            texts.push([slot, "productText", t, t.getBBox()]);
-          }
+          if (fill === data.gradColor && slot.g) texts.push([slot, "gradText", t]);
+          if (fill === data.productColor && slot.p) texts.push([slot, "productText", t]);
         });
         if (g.classList.contains("node")) boxes.push([g, g.getBBox()]);
       });
+      if (svg) svg.style.width = width;
       boxes.forEach(function (b) { addHitArea(b[0], b[1]); });
       classes.forEach(function (c) { c[0].classList.add(c[1]); });
-      texts.forEach(function (x) { x[0][x[1]] = centred(x[2], x[3]); });
+      texts.forEach(function (x) {
+        x[0][x[1]] = x[2];  // the page anchored it at the middle of its wire
+        x[2].textContent = "";
+      });
       prepared[j] = byNode;
       return byNode;
-    }
-
-    // Graphviz starts a table cell's text where its widest version starts; a shorter text
-    // must stay in the middle of its wire, so it is anchored at the middle instead.
-    function centred(t, box) {
-      if (box.width) {
-        t.setAttribute("x", box.x + box.width / 2);
-        t.setAttribute("text-anchor", "middle");
-      }
-      t.textContent = "";
-      return t;
     }
 
     // What backward step b (-1: still forward) shows in each wire's changing texts.

@@ -359,7 +359,11 @@ class Tensor:
 
     def __repr__(self) -> str:
         body = np.array2string(
-            self.data, precision=4, separator=", ", threshold=20, prefix="Tensor("
+            self.data,
+            separator=", ",
+            threshold=20,
+            prefix="Tensor(",
+            formatter={"float_kind": _four_digits},
         )
         extras = []
         if self.data.dtype != np.float64:
@@ -591,6 +595,13 @@ def _constant(data: np.ndarray) -> Tensor:
     t._retain = False
     t._site = None
     return t
+
+
+def _four_digits(x: float) -> str:
+    """A number at four significant digits, as every view writes it (0.00043856 reads
+    0.0004386); a whole number keeps NumPy's point ("2.")."""
+    s = format(float(x), ".4g")
+    return s + "." if s.lstrip("-").isdigit() else s
 
 
 def _short(x: Any, limit: int = 60) -> str:

@@ -217,6 +217,7 @@ def test_item_numpy_detach_and_repr():
     d = (x * 2).detach()
     assert d.parents == () and not d.requires_grad
     assert repr(x) == "Tensor([[2.]], requires_grad=True, label='x')"
+    assert repr(Tensor([0.00043856, -1.5])) == "Tensor([0.0004386, -1.5])"  # 4 significant digits
     assert "op='*'" in repr(x * 2)
     assert "dtype=float32" in repr(Tensor(np.ones(2, np.float32)))
     with pytest.raises(ValueError, match="single element"):

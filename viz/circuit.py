@@ -21,7 +21,7 @@ import gradtrace
 import graphviz
 import numpy as np
 
-from .adjoints import branch_share, kept_gradients
+from .adjoints import kept_flow
 from .dot import (
     CAPTION,
     FORMATS,
@@ -516,19 +516,17 @@ def recorded_marks(root: Any, order: list[Any]) -> Marks:
     """What backward left on a graph (`order` inputs first): each node's `.grad` under its
     wire and, on each branch, the part that came back along it (`viz.flow`). A Tensor graph
     keeps no local gradients and drops inner gradients: those come from the viewer's own
-    pass over the gate VJPs (`viz.adjoints`), a branch's part being its gate's VJP share."""
+    replay of the gate VJPs (`viz.adjoints.kept_flow`)."""
     flow = Flow(root, replay=False, order=order[::-1])
-    kept = kept_gradients(root)  # every inner Tensor's gradient too (None for Values)
+    kept = kept_flow(root)  # every inner Tensor's gradient and VJP share (None for Values)
     grads = {id(n): n.grad for n in order}
     branches = {}
     for w in flow.wires():
-        part = w.down
-        if part is None and kept is not None:
-            part = branch_share(w.gate, w.k, kept)
+        part = w.down if w.down is not None or kept is None else kept.wire(w.gate, w.k).down
         if part is not None:
             branches[(id(w.gate), w.k)] = part
     if kept is not None:
-        grads.update({i: kept[i] for i, g in grads.items() if g is None and i in kept})
+        grads.update({i: kept.grad[i] for i, g in grads.items() if g is None and i in kept.grad})
     return Marks(grads, branches)
 
 

@@ -50,16 +50,26 @@ class Flow:
     `replay=False` (a picture after backward): each gate's upstream is its recorded `.grad`,
     as backward left it (which may have run from a bigger root); Tensor wires stay unknown."""
 
-    def __init__(self, root: Any, *, replay: bool = True, order: list[Any] | None = None) -> None:
+    def __init__(
+        self,
+        root: Any,
+        *,
+        replay: bool = True,
+        order: list[Any] | None = None,
+        seed: Any = None,
+    ) -> None:
         self.root = root
         self.order = order if order is not None else topological_order(root)  # root first
         self.gates = [n for n in self.order if n.parents]  # step i processes gates[i - 1]
         self.grad: dict[int, Any] = {}  # d root/d node (replay only)
         self._wires: dict[tuple[int, int], Wire] = {}
         self._arrived: dict[int, list[Wire]] = {}
-        if replay:
-            seed = np.ones_like(root.data) if hasattr(root, "_shares") else 1.0
-            self._arrive(Wire(None, 0, root, None, None, seed, 0), replay)
+        if replay:  # d root/d root: 1, ones for a Tensor root, or the `seed` given
+            if hasattr(root, "_shares"):
+                seed = (
+                    np.ones_like(root.data) if seed is None else np.asarray(seed, root.data.dtype)
+                )
+            self._arrive(Wire(None, 0, root, None, None, 1.0 if seed is None else seed, 0), replay)
         for step, gate in enumerate(self.gates, start=1):
             upstream = self.grad.get(id(gate)) if replay else gate.grad
             locals_ = getattr(gate, "local_grads", None) or [None] * len(gate.parents)

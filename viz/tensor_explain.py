@@ -6,7 +6,7 @@
         = [ 0.008771  0.009954 ]
 
 The numbers are d root / d node for every node on the way from the root to `wrt`, worked out
-by the explanation itself (adjoints.py: the gates' VJPs from the seed 1), so no label and no
+by the explanation itself (viz.flow: the gates' VJPs replayed from the seed 1), so no label and no
 `retain_grad()` are needed; it ends with `wrt.grad` and whether backward's agrees.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .adjoints import adjoints, branch_share
+from .flow import Flow
 from .steps import tensor_rule_lines
 from .style import Format, matrix_tex, matrix_text, shape_text
 
@@ -30,7 +30,7 @@ class RuleTerm:
     gate: str  # the consumer's op
     rule: str  # "dW = δᵀ·X"
     shapes: str  # "(1, 2)ᵀ·(1, 2) = (2, 2)"
-    value: np.ndarray | None  # the share it hands back (None: the same input twice)
+    value: np.ndarray | None  # the share it hands back (None: the input needs none)
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,8 @@ def rule_steps(root: Any, kept: list[Any], names: dict[int, str]) -> tuple[RuleS
     """One step per node of `kept` (root first, each before its inputs) but the root."""
     if not hasattr(root, "_shares") or root.data.size != 1:
         return ()  # a traced PyTorch graph, or a root backward would need a seed for
-    grads = adjoints(root)
+    flow = Flow(root)  # backward replayed: each gate's VJP shares, no .grad touched
+    grads = flow.grad
     on_way = {id(n) for n in kept}
     steps = []
     for node in kept:
@@ -58,7 +59,7 @@ def rule_steps(root: Any, kept: list[Any], names: dict[int, str]) -> tuple[RuleS
             for k, p in enumerate(c.parents):
                 if p is node and id(c) in on_way and id(c) in grads:
                     name, text, shapes = tensor_rule_lines(c, grads[id(c)], picture=False)[k]
-                    value = branch_share(c, k, grads)
+                    value = flow.wire(c, k).down
                     terms.append(RuleTerm(names[id(c)], c.op, f"d{name} = {text}", shapes, value))
         steps.append(
             RuleStep(names[id(node)], tuple(node.data.shape), tuple(terms), grads[id(node)])

@@ -212,3 +212,18 @@ def test_a_loss_it_does_not_cover_is_a_clear_error():
         explain_layers(F.l1_loss(m(x), y), m)
     with pytest.raises(ValueError, match="does not depend on module 0"):
         explain_layers((Tensor([1.0], requires_grad=True) * 2).sum(), m)
+
+
+def test_a_float32_model_is_checked_to_float32_precision():
+    rng = np.random.default_rng(3)
+    m = nn.Sequential(
+        nn.Linear(3, 4, dtype=np.float32, rng=rng),
+        nn.Tanh(),
+        nn.Linear(4, 3, dtype=np.float32, rng=rng),
+    )
+    loss = F.cross_entropy(m(rng.normal(size=(5, 3)).astype(np.float32)), rng.integers(0, 3, 5))
+    loss.backward()
+    e = explain_layers(loss, m)
+    assert e.agrees and e.layers[0].grad_weight.dtype == np.float32
+    m[0].weight.grad = m[0].weight.grad * 1.01  # a 1% error is still found
+    assert not explain_layers(loss, m).agrees

@@ -133,3 +133,12 @@ def test_explain_of_a_small_cnn_writes_the_pooling_and_convolution_rules():
     assert "each window's δ routed to its arg-max" in text
     assert "Σ over n, j, k of δ[n, o, j, k] ⊙ window (j, k)" in text
     assert "✓ the same as the rules give" in text
+
+
+def test_explain_checks_a_float32_graph_to_float32_precision():
+    from gradtrace.viz import explain
+
+    w = Tensor(np.array([[0.3, -0.2], [0.1, 0.5]], np.float32), requires_grad=True, label="w")
+    loss = (Tensor(np.array([[1.0, 2.0]], np.float32)) @ w).tanh().sum()
+    loss.backward()
+    assert "✓ the same as the rules give" in str(explain(loss, wrt=w))

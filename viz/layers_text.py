@@ -95,14 +95,15 @@ def _layer_lines(e: Any, L: Any) -> list[str]:
         f"(4) ∂J/∂weight^{k} = (δ^{k})ᵀ·{inp}   {shapes}",
         L.grad_weight,
         _check(L.weight_agrees, f"{L.name}.weight.grad"),
+        shape=False,  # the shapes are written out already
     )
     return lines
 
 
-def _eq(lhs: str, array: Any, check: str = "") -> list[str]:
+def _eq(lhs: str, array: Any, check: str = "", shape: bool = True) -> list[str]:
     """One equation: its left side and shape, then its numbers indented (in full if small)."""
     rows = matrix_text(array)
-    head = f"  {lhs}   {shape_text(array.shape)}"
+    head = f"  {lhs}   {shape_text(array.shape)}" if shape else f"  {lhs}"
     if len(rows) == 1:
         return [f"{head} = {rows[0]}{check}"]
     return [f"{head} =", *[f"      {r}" for r in rows[:-1]], f"      {rows[-1]}{check}"]

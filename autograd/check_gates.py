@@ -30,7 +30,7 @@ import numpy as np
 from .custom_gates import rerun
 from .engine import topological_order
 from .grad_mode import no_grad
-from .tensor import Tensor, unbroadcast
+from .tensor import Tensor, checked_vjp, unbroadcast
 
 PROBES = 3  # random directions per Tensor gate input
 LEVELS = 7  # step sizes tried (each 10x smaller) before an input is called a kink
@@ -335,9 +335,17 @@ def _tensor_gate(
         if not p.requires_grad or x.size == 0:
             continue
         try:
-            gi = np.zeros_like(x) if grads[i] is None else np.asarray(grads[i], np.float64)
+            if grads[i] is None:
+                gi = np.zeros_like(x)
+            elif gate.builtin:
+                gi = np.asarray(grads[i], np.float64)
+            else:  # a learner's VJP: the engine's own checks (shape, NaN, complex, strings)
+                gi = checked_vjp(gate.name, i, grads[i], x, out, g, xs).astype(np.float64)
             gi = unbroadcast(gi, x.shape, node.op, i)
-        except ValueError as e:  # a VJP of the wrong shape: wrong, whatever the numbers
+        except (
+            TypeError,
+            ValueError,
+        ) as e:  # a VJP the engine refuses: wrong, whatever the numbers
             results.append((i, math.nan, math.nan, str(e)))
             continue
         # A one-element input is moved by itself (its numbers are then d/dx), a larger one

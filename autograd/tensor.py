@@ -320,7 +320,9 @@ class Tensor:
             if gi is None or not p.requires_grad:
                 continue
             x = xs[i]
-            if type(gi) is not _ndarray:
+            if not gate.builtin:  # a learner's VJP: refuse what cannot be trusted, by name
+                gi = checked_vjp(gate.name, i, gi, x, self.data, g, xs)
+            elif type(gi) is not _ndarray:
                 gi = np.asarray(gi)
             if gi.shape != x.shape:
                 gi = unbroadcast(gi, x.shape, gate.name, i)
@@ -492,6 +494,44 @@ def register(
         return gate
 
     return make
+
+
+# ---------------------------------------------------------------------- a learner's VJP
+def checked_vjp(
+    name: str, i: int, gi: Any, x: np.ndarray, out: np.ndarray, g: np.ndarray, xs: list
+) -> np.ndarray:
+    """A learner's VJP result for input `i`, refused unless it is real numbers shaped like
+    the input, or like the output when the input was broadcast in the forward (an extra
+    leading axis would be summed away silently), and free of NaN where the inputs and the
+    upstream gradient are finite. Each error names the gate, the input and the shapes."""
+    where = f"{name} gate: the gradient of input {i}"  # what its vjp returned
+    try:
+        arr = np.asarray(gi)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"{where} is not an array of numbers ({type(gi).__name__}: {e})") from None
+    if arr.dtype.kind == "c":
+        raise TypeError(
+            f"{where} is complex ({arr.dtype}, shape {arr.shape}); gradients are real: return "
+            "the real part yourself if that is what you mean"
+        )
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{where} is not numbers: got {type(gi).__name__} {_short(gi)} (dtype {arr.dtype})"
+        )
+    broadcast = x.shape != out.shape and np.broadcast_shapes(x.shape, out.shape) == out.shape
+    if arr.shape != x.shape and not (broadcast and arr.shape == out.shape):
+        also = f" or the output's {out.shape} (the input was broadcast)" if broadcast else ""
+        raise ValueError(
+            f"{where} has shape {arr.shape} (from its vjp), but the input has shape {x.shape} "
+            f"and the output {out.shape}; return the input's shape{also}"
+        )
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
+        if np.isfinite(g).all() and all(np.isfinite(a).all() for a in xs):
+            raise ValueError(
+                f"{where} holds NaN at finite inputs (shape {x.shape}) and a finite upstream "
+                "gradient; a gradient must be a number there"
+            )
+    return arr
 
 
 # ---------------------------------------------------------------------- unbroadcasting

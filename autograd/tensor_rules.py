@@ -104,6 +104,16 @@ def sum_to(g: Array, shape: tuple) -> Array:
     return g
 
 
+def broadcast_words(big: tuple, small: tuple) -> str:
+    """How δ goes back to an input that was broadcast: "summed over axis 0 to (3,)"."""
+    lead = len(big) - len(small)
+    axes = list(range(lead)) + [
+        lead + d for d, n in enumerate(small) if n == 1 and big[lead + d] != 1
+    ]
+    word = "axis" if len(axes) == 1 else "axes"
+    return f"summed over {word} {', '.join(map(str, axes))} to {_s(small)} (it was broadcast)"
+
+
 def _elementwise(text: str, name: str, fn: Callable[..., Array], i: int = 0) -> Part:
     """A part δ ⊙ (local derivative), summed back where the input was broadcast."""
 
@@ -111,7 +121,7 @@ def _elementwise(text: str, name: str, fn: Callable[..., Array], i: int = 0) -> 
         return sum_to(fn(g, out, *xs, **s), xs[i].shape)
 
     def shapes(g, xs, s):
-        back = "" if xs[i].shape == g.shape else f", summed back to {_s(xs[i].shape)}"
+        back = "" if xs[i].shape == g.shape else f", {broadcast_words(g.shape, xs[i].shape)}"
         if text in ("δ", "−δ"):
             return f"{_s(g.shape)} → {_s(g.shape)}{back}"
         return f"{_s(g.shape)} ⊙ {_s(g.shape)} = {_s(g.shape)}{back}"

@@ -81,3 +81,14 @@ def test_bce_gate_rule_matches_its_vjp():
     for i, p in enumerate(node.parents):
         by_rule = rule_of(node).compute(i, g, node.data, [a.data, y.data], node._saved)
         np.testing.assert_allclose(by_rule, shares[id(p)], rtol=1e-12)
+
+
+def test_a_broadcast_input_is_said_to_be_summed_back_along_its_axis():
+    x = Tensor(np.ones((4, 3)), requires_grad=True)
+    b = Tensor(np.ones(3), requires_grad=True)
+    lines = rule_of(x + b).lines(np.ones((4, 3)), [x.data, b.data], {})
+    assert lines[1] == ("b", "δ", "(4, 3) → (4, 3), summed over axis 0 to (3,) (it was broadcast)")
+    s = x.sum(axis=0)
+    assert rule_of(s).lines(np.ones(3), [x.data], s.settings)[0][2] == (
+        "(3,) → (4, 3), copied along axis 0"
+    )

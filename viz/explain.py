@@ -42,6 +42,7 @@ from .typeset import (
 )
 
 MAX_PATHS = 64
+FORMULAS = "Each factor is a local gradient its gate recorded; the gates say"
 
 
 @dataclass
@@ -66,6 +67,7 @@ class Explanation:
     names: dict[int, str] = field(repr=False)  # id(node) -> name
     rules: tuple[RuleStep, ...] = ()  # Tensor graphs: each gate's rule with its numbers
     ending: tuple[str, ...] = ()  # Tensor graphs: wrt.grad, and whether the rules agree
+    formulas: tuple[tuple[str, str], ...] = ()  # Value gates on the way: (gate, its formula)
 
     def name_of(self, node: Any) -> str | None:
         """The name this explanation gives `node` (None if it is not part of it)."""
@@ -105,6 +107,7 @@ class Explanation:
             "max_paths": self.max_paths,
             "paths": paths,
             "nodes": nodes,
+            "formulas": [{"gate": g, "formula": f} for g, f in self.formulas],
             "notes": list(self.notes),
             "text": str(self),
         }
@@ -129,6 +132,8 @@ class Explanation:
             lines += self._node_lines(n)
         if self.rules:
             lines += ["", *rule_lines(self.root, self.rules, self.fmt), *self.ending]
+        if self.formulas:
+            lines += ["", FORMULAS + ":", *(f"  {g}: {f}" for g, f in self.formulas)]
         if self.notes:
             lines.append("")
             lines += [f"Note: {note}" for note in self.notes]
@@ -266,6 +271,9 @@ class Explanation:
         if self.rules:
             parts.append("\n".join(rule_markdown(self.root, self.rules, fmt, tex_name)))
             parts.append("\n\n".join(f"`{line.strip()}`" for line in self.ending))
+        if self.formulas:
+            parts.append(FORMULAS + ":")
+            parts.append("\n".join(f"- {escape_markdown(f'{g}: {f}')}" for g, f in self.formulas))
         parts += [f"*Note: {escape_markdown(note)}*" for note in self.notes]
         return "\n\n".join(parts)
 
@@ -314,6 +322,7 @@ def explain(
         nodes=rule.nodes,
         notes=tuple(_notes(rule, max_paths, agrees)),
         names=names,
+        formulas=_formulas(rule) if by == "gate" else (),
         rules=rules,
         ending=tuple(_ending(rules, names, target, fmt)),
     )
@@ -342,6 +351,19 @@ def _ending(rules: tuple, names: dict, target: Any, fmt: Format) -> list[str]:
         *[f"      {r}" for r in rows[:-1]],
         f"      {rows[-1]}   {verdict}",
     ]
+
+
+def _formulas(rule: ChainRule) -> tuple[tuple[str, str], ...]:
+    """Each Value gate on the way, once, inputs first, with the formula its record gives:
+    ("mul (*)", "d/da = b, d/db = a")."""
+    if rule.tensor:
+        return ()
+    seen: dict[int, tuple[str, str]] = {}
+    for node in reversed(rule.kept):
+        gate = getattr(node, "gate", None)
+        if gate is not None and gate.formula and id(gate) not in seen:
+            seen[id(gate)] = (f"{gate.word} ({gate.name})", gate.formula)
+    return tuple(seen.values())
 
 
 # ---------------------------------------------------------------------- notes

@@ -226,25 +226,29 @@ class BackwardSteps:
         return Marks(grads, branches, rows, blank)
 
     def _caption_lines(self, step: Step) -> list[str]:
-        """The caption, one product per line, padded to the same number of lines in every
-        frame (its size is reserved anyway; this keeps its lines in place too)."""
+        """The caption: the gate at work and what it says about itself (a Value gate's local
+        gradients, a Tensor gate's forward rule, from its record), then one product per
+        line, padded to the same number of lines in every frame (its size is reserved anyway;
+        this keeps its lines in place too)."""
         n = len(self) - 1
         if step.gate is None:
             lines = [f"backward, step 0 of {n}: the seed", step.caption.split(": ")[1]]
-        else:
-            rule = gradtrace.rule_of(step.gate) if self.tensor else None
-            how = (
-                "local × upstream = downstream:"
-                if not self.tensor
-                else "its rule (δ = the gradient from above):"
-            )
+        elif self.tensor:
+            rule = gradtrace.rule_of(step.gate)
             lines = [
                 f"backward, step {step.index} of {n}: the {step.gate.op} gate"
                 + (f" ({rule.forward})" if rule else ""),
-                how,
+                "its rule (δ = the gradient from above):",
             ]
-            lines += [f"    {self.said(w)}" for w in step.wires]
-        most = 2 + max(len(s.wires) for s in self.steps)
+        else:
+            formula = getattr(step.gate.gate, "formula", "") if hasattr(step.gate, "gate") else ""
+            lines = [
+                f"backward, step {step.index} of {n}: the {step.gate.op} gate",
+                f"its local gradients: {formula or 'as the gate recorded them'}",
+                "local × upstream = downstream:",
+            ]
+        lines += [f"    {self.said(w)}" for w in step.wires]
+        most = (2 if self.tensor else 3) + max(len(s.wires) for s in self.steps)
         return lines + [" "] * (most - len(lines))
 
     def svgs(self) -> list[str]:

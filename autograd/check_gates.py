@@ -42,7 +42,8 @@ KINK = "kink: the one-sided differences disagree (no derivative here)"
 DOMAIN = "the forward fails on both sides of this input (outside its domain)"
 NO_FORWARD = "the node records no forward rule to re-run"
 NOT_FINITE = "an input or the output is NaN or infinite: no slope to compare"
-SKIPS = (KINK, DOMAIN, NO_FORWARD, NOT_FINITE)
+ON_PURPOSE = "not a derivative here, on purpose"
+SKIPS = (KINK, DOMAIN, NO_FORWARD, NOT_FINITE, ON_PURPOSE)
 TENSOR_NOTE = "(for a Tensor gate: both are slopes along a random direction, <vjp(g), v>)"
 
 
@@ -270,6 +271,12 @@ def noise(y: Any, g: Any = None) -> float:
     return 4 * (1 + math.log2(max(terms.size, 1))) * EPS64 * float(terms.sum())
 
 
+def _on_purpose(node: Any, inputs: list, **settings: Any) -> bool:
+    """Does `node`'s gate follow a rule of its own at these inputs (`gate.on_purpose`)?"""
+    rule = getattr(node.gate, "on_purpose", None)
+    return rule is not None and bool(rule(*inputs, **settings))
+
+
 # ---------------------------------------------------------------------- Value gates
 def _value_gate(node: Any, eps: float, rtol: float, atol: float) -> list[Result]:
     """Each input of a Value gate: its recorded local gradient against the slope of the gate
@@ -281,6 +288,10 @@ def _value_gate(node: Any, eps: float, rtol: float, atol: float) -> list[Result]
         rerun(node, xs)
     except Exception as e:  # the gate cannot be re-run even where it was recorded
         note = f"{NO_FORWARD} ({type(e).__name__}: {e})"
+        return [(i, float(node.local_grads[i]), math.nan, note) for i in range(len(xs))]
+    given = node.settings if type(node.settings) is tuple else xs  # a call's inputs, if kept
+    if _on_purpose(node, [getattr(s, "data", s) for s in given]):
+        note = f"{ON_PURPOSE}: {node.gate.on_purpose_note}"
         return [(i, float(node.local_grads[i]), math.nan, note) for i in range(len(xs))]
     results = []
     for i, x in enumerate(xs):
@@ -321,6 +332,11 @@ def _tensor_gate(
             (i, math.nan, math.nan, NOT_FINITE)
             for i, p in enumerate(node.parents)
             if p.requires_grad
+        ]
+    if _on_purpose(node, xs, **settings):
+        note = f"{ON_PURPOSE}: {gate.on_purpose_note}"
+        return [
+            (i, math.nan, math.nan, note) for i, p in enumerate(node.parents) if p.requires_grad
         ]
     g = np.ones_like(out) if out.size == 1 else rng.standard_normal(out.shape)
     kwargs = settings if saved is None else {**settings, **saved}

@@ -25,6 +25,11 @@ class Gate:
     for a learner's gate), `engine` ("Value" or "Tensor"), `forward` and `builtin`."""
 
     engine = ""
+    # Where a gate's recorded gradient is, on purpose, not its forward's derivative (PyTorch's
+    # clamp in BCE): a function of the gate's inputs (floats or arrays, folded numbers
+    # included) that is True there, and the reason check_gates gives instead of a finding.
+    on_purpose: Any = None
+    on_purpose_note = ""
 
     def __init__(self, name: str, formula: str = "", word: str = "", builtin: bool = False) -> None:
         self.name, self.formula = name, formula

@@ -407,7 +407,8 @@ def _linear_vjp(g, out, x, w, b=None, needs=(True, True, True)):
     """dx = g @ w, dw = g^T @ x, db = g summed over the rows (x's leading axes flattened)."""
     dx = g @ w if needs[0] else None
     if g.ndim != 2:  # one row, or a batch of matrices: lay the rows out as a matrix
-        g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+        rows = math.prod(g.shape[:-1])  # not -1: with zero features the size says nothing
+        g, x = g.reshape(rows, g.shape[-1]), x.reshape(rows, x.shape[-1])
     dw = g.T @ x if needs[1] else None
     if b is None:
         return dx, dw

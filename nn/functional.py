@@ -356,6 +356,12 @@ def _bce_value(p: float, t: float) -> tuple[float, tuple[float, float]]:
 _BCE_FORMULA = "d/dp = (p − t) / (p(1 − p)), d/dt = ln(1 − p) − ln p"
 _BCE_GATE = TensorGate("bce", _bce_forward, _bce_vjp, _BCE_FORMULA, builtin=True)
 _BCE_VALUE_GATE = ScalarGate("bce", _bce_value, _BCE_FORMULA, builtin=True)
+for _gate in (_BCE_GATE, _BCE_VALUE_GATE):  # check_gates says so, instead of a finding
+    _gate.on_purpose = lambda p, t, **_: bool(np.any(np.asarray(p) * (1 - np.asarray(p)) < 1e-10))
+    _gate.on_purpose_note = (
+        "at a saturated probability (p(1 − p) < 1e-10) the bce gate follows PyTorch's clamp, "
+        "(p − t) / max(p(1 − p), 1e-12), not the derivative of its clamped loss"
+    )
 _BCE_GATE.rule = GateRule(
     "J = −(y ln a + (1 − y) ln(1 − a)) per element",
     (

@@ -47,6 +47,10 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(Any|Callable|Iterable|Iterator|Sequence|Mapping|Hashable|Self|TypeAlias)"),
 ]
 
+# A literal block (an aligned table in a docstring, a fence with no language) is shown as typed;
+# ```python fences are still highlighted.
+highlight_language = "none"
+
 # Docstrings here are plain text with `name` for code: show single backticks as code.
 default_role = "literal"
 autodoc_default_options = {"members": True, "show-inheritance": True}

@@ -296,11 +296,21 @@ def process_bases(app: Any, name: str, obj: Any, options: Any, bases: list) -> N
     bases[:] = [base for base in bases if base is not object]
 
 
+def drop_empty_bases(app: Any, doctree: Any) -> None:
+    """autodoc writes "Bases:" even when process_bases left none: remove that line."""
+    from docutils import nodes
+
+    for paragraph in list(doctree.findall(nodes.paragraph)):
+        if paragraph.astext().strip() == "Bases:":
+            paragraph.parent.remove(paragraph)
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.connect("config-inited", lambda app, config: prepare(app))
     app.connect("autodoc-process-docstring", process_docstring)
     app.connect("autodoc-process-signature", process_signature)
     app.connect("autodoc-process-bases", process_bases)
+    app.connect("doctree-read", drop_empty_bases)
     app.connect("missing-reference", missing_reference)
     app.connect("build-finished", copy_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -562,3 +562,16 @@ def test_explore_in_a_notebook_saved_as_html_works_without_a_kernel(browser, tmp
     node = root.find_element("css selector", "g[role=button]")
     node.send_keys(Keys.ENTER)
     assert root.find_element("css selector", ".gt-panel h2").text
+
+
+def test_axe_core_finds_no_violation_on_the_network_view_page(browser, tmp_path):
+    from gradtrace import nn
+
+    model = nn.MLP(2, [16, 16, 1], activation="relu", seed=0)  # too big to step: network view
+    loss = model([Value(0.5), Value(-0.2)]).relu()
+    loss.backward()
+    path = to_html(loss, tmp_path / "network.html", model=model)
+    assert _data(path)["steps"][0]["phase"] == "network"
+    browser.set_script_timeout(60)
+    _open(browser, path)
+    assert _axe_violations(browser) == []

@@ -24,12 +24,7 @@ except ImportError as e:  # pragma: no cover - matplotlib is the `plots` extra
 
 from gradtrace import Tensor, no_grad
 
-
-def _finish(fig: Figure, path: str | Path | None) -> Figure:
-    if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110, bbox_inches="tight")
-    return fig
+from .plots import save_figure
 
 
 def _weights(conv: Any) -> np.ndarray:
@@ -69,7 +64,7 @@ def plot_filters(
     fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8, label="weight")
     kh, kw = w.shape[2:]
     fig.suptitle(title or f"{out_ch} learned {kh}x{kw} filters", fontsize=10)
-    return _finish(fig, path)
+    return save_figure(fig, path, crop=True)
 
 
 def feature_maps(model: Any, image: Any, kinds: tuple[str, ...] = ("Conv2d",)) -> list:
@@ -136,4 +131,4 @@ def plot_feature_maps(
             if r == 1:
                 ax.set_title(f"map {c}", fontsize=7)
     fig.suptitle(title or "feature maps of one image", fontsize=10)
-    return _finish(fig, path)
+    return save_figure(fig, path, crop=True)

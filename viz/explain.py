@@ -34,7 +34,7 @@ from .typeset import (
     code_span,
     escape_markdown,
     frac,
-    shape_text,
+    shape_words,
     tex_block,
     tex_name,
     tex_text,
@@ -217,7 +217,7 @@ class Explanation:
 
     def _node_lines(self, n: NodeSum) -> list[str]:
         name = f"d{self.root}/d{n.name}"
-        lhs = name if n.shape is None else f"{name} {shape_text(n.shape)}"
+        lhs = name if n.shape is None else f"{name} {shape_words(n.shape)}"
         return text_equation(lhs, name, self._node_sides(n), self.fmt)
 
     # ------------------------------------------------------------------ Jupyter
@@ -233,7 +233,7 @@ class Explanation:
             parts.append(f"**How backprop filled every gradient of ${R}$**, node by node:")
         elif self.kind == "tensor":
             shape = next((n.shape for n in self.nodes if n.name == self.wrt), None)
-            got = "" if shape is None else f", a {shape_text(shape)} gradient"
+            got = "" if shape is None else f", a {shape_words(shape)} gradient"
             parts.append(f"**How backprop got ${frac(R, X)}$**{got}:")
         else:
             code = code_span(f"{self.wrt}.grad")
@@ -264,7 +264,7 @@ class Explanation:
         for n in self.nodes:
             lhs = frac(R, tex_name(n.name))
             if n.shape is not None:
-                lhs += rf"\ {tex_text(shape_text(n.shape))}"
+                lhs += rf"\ {tex_text(shape_words(n.shape))}"
             rows.append((lhs, self._node_sides(n)))
         if rows:
             parts.append(tex_block(rows, fmt))

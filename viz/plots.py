@@ -8,6 +8,7 @@ when given `path`. In Jupyter a returned Figure shows inline.
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -23,16 +24,27 @@ except ImportError as e:  # pragma: no cover - matplotlib is the `plots` extra
         "viz.plots needs matplotlib: pip install 'gradtrace[plots]' (or pip install matplotlib)"
     ) from e
 
+from .dot import write_file
 from .modules import modules_by_parameter, parent_module
 from .style import HISTOGRAM
 
 
+def save_figure(fig: Figure, path: str | Path | None, *, crop: bool = False) -> Figure:
+    """Write `fig` to `path` when given (its suffix picks the format) in one piece
+    (`dot.write_file`: a failure leaves what was there); `crop` trims the white margin."""
+    if path is not None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        fmt = path.suffix.lstrip(".").lower() or "png"
+        fig.savefig(buffer, format=fmt, dpi=110, **({"bbox_inches": "tight"} if crop else {}))
+        write_file(path, buffer.getvalue())
+    return fig
+
+
 def _finish(fig: Figure, path: str | Path | None) -> Figure:
     fig.tight_layout()
-    if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=110)
-    return fig
+    return save_figure(fig, path)
 
 
 def plot_history(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 
-from .style import Format, fmt_number
+from .style import Format, fmt_number, shape_text
 
 WIDTH = 100  # a text line longer than this is broken, one side of the equation per line
 
@@ -129,8 +129,10 @@ _TEX_SPECIALS = {
 }
 
 
-def shape_text(shape: tuple[int, ...]) -> str:
-    return str(shape) if shape else "(scalar)"
+def shape_words(shape: tuple[int, ...]) -> str:
+    """A node's shape in a derivation: (3, 2), or "(scalar)" for () (style.shape_text
+    writes shapes in the rules, () included)."""
+    return shape_text(shape) if shape else "(scalar)"
 
 
 def escape_markdown(text: str) -> str:

@@ -433,10 +433,13 @@ class TensorGate(Gate):
                 like = next((t for t in inputs if isinstance(t, Tensor)), None)
                 inputs = tuple(as_tensor(t, like) for t in inputs)
                 break
-        if len(inputs) == 2:  # the common cases without building a list (0.3 us a gate)
+        n = len(inputs)
+        if n == 2:  # the common cases without building a list (0.3 us a gate)
             data = self.forward(inputs[0].data, inputs[1].data, **settings)
-        elif len(inputs) == 1:
+        elif n == 1:
             data = self.forward(inputs[0].data, **settings)
+        elif n == 3:  # the fused linear gate with its bias
+            data = self.forward(inputs[0].data, inputs[1].data, inputs[2].data, **settings)
         else:
             data = self.forward(*[t.data for t in inputs], **settings)
         saved = None

@@ -30,6 +30,14 @@ from .tensor import ArrayLike, Tensor, as_tensor, one_axis, register
 
 Array = np.ndarray
 
+# The training step's hot path (linear, cross_entropy, class indices) reduces with the ufuncs
+# themselves: `ndarray.sum` / `.max` go through NumPy's Python wrapper (_methods), about 1 us
+# a call on a (32, 10) array against 0.5 us; five calls a step of the digits MLP
+# (64-128-64-10, batch 32), where the whole step is 0.13 ms. Same results (they are what
+# the methods call).
+_sum, _max = np.add.reduce, np.maximum.reduce
+_UNSIGNED = {np.dtype(f"int{n}"): np.dtype(f"uint{n}") for n in (8, 16, 32, 64)}
+
 
 # ------------------------------------------------------------ elementwise, two inputs
 def _add_vjp(g, out, a, b):
@@ -295,9 +303,9 @@ def _stable_exp(x: Array, axis: int) -> tuple[Array, Array, Array]:
     axis there is nothing to normalise: the results are empty, as in torch (sum = 1)."""
     if not x.shape[axis]:
         return x, x, np.ones_like(x, shape=x.shape[:axis] + (1,) + x.shape[axis:][1:])
-    shifted = x - x.max(axis=axis, keepdims=True)
+    shifted = x - _max(x, axis=axis, keepdims=True)
     e = np.exp(shifted)
-    return shifted, e, e.sum(axis=axis, keepdims=True)
+    return shifted, e, _sum(e, axis=axis, keepdims=True)
 
 
 def _softmax_vjp(g, out, x, axis):
@@ -348,7 +356,7 @@ def cross_entropy_loss(x, index, reduction):
     saved = {"probs": e / sums}
     if reduction == "none":
         return losses, saved
-    loss = losses.sum()
+    loss = _sum(losses, axis=None)
     if reduction == "sum":
         return loss, saved
     return loss / (losses.size or np.nan), saved  # the mean (of no rows: NaN, as in NumPy)
@@ -377,8 +385,10 @@ def class_index(target: Any, shape: tuple, who: str = "cross_entropy") -> tuple:
             f"{who}: target must be class indices (integers) of shape {shape[:-1]} for "
             f"input of shape {shape}, got {target.dtype} of shape {target.shape}"
         )
-    # one pass checks both ends: as unsigned numbers, negative indices become huge
-    if target.size and target.astype(np.uint64, copy=False).max() >= c:
+    # one pass checks both ends: as unsigned numbers (a view, no copy) negative ones are huge
+    unsigned = _UNSIGNED.get(target.dtype)
+    as_unsigned = target.astype(np.uint64) if unsigned is None else target.view(unsigned)
+    if target.size and _max(as_unsigned, axis=None) >= c:
         bad = target[(target < 0) | (target >= c)].flat[0]
         raise ValueError(
             f"target: class index {int(bad)} is outside [0, {c}) for input of "
@@ -412,7 +422,7 @@ def _linear_vjp(g, out, x, w, b=None, needs=(True, True, True)):
     dw = g.T @ x if needs[1] else None
     if b is None:
         return dx, dw
-    return dx, dw, g.sum(axis=0) if needs[2] else None
+    return dx, dw, _sum(g, axis=0) if needs[2] else None
 
 
 @register("linear", vjp=_linear_vjp, formula="dX = dC · W, dW = dCᵀ · X, db = Σ rows of dC")

@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from gradtrace import Tensor, Value, linear
+from gradtrace import Tensor, Value
 from gradtrace.tensor import as_tensor
+from gradtrace.tensor_gates import linear
 
 from . import functional as F
 from . import init as nn_init
@@ -71,10 +72,12 @@ class Linear(Module):
             self.bias = None
 
     def forward(self, x: Any) -> Tensor:
-        x = as_tensor(x)
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
+        if type(x) is not Tensor:
+            x = as_tensor(x)
+        shape = x.data.shape  # not x.shape, a property: 3 layers a step, see nn/optim.SGD.step
+        if not shape or shape[-1] != self.in_features:
             raise ValueError(
-                f"{self!r}: expected input of shape (..., {self.in_features}), got shape {x.shape}"
+                f"{self!r}: expected input of shape (..., {self.in_features}), got shape {shape}"
             )
         return linear(x, self.weight, self.bias)  # one fused gate: x @ weight.T + bias
 

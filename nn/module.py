@@ -87,7 +87,9 @@ def adopt(name: str, member: Any) -> None:
             p.label = f"{name}.{pname}"
     for mname, m in member.named_modules():
         if m.__dict__.get("_path", "") == mname:
-            object.__setattr__(m, "_path", f"{name}.{mname}" if mname else name)
+            path = f"{name}.{mname}" if mname else name
+            object.__setattr__(m, "_path", path)
+            object.__setattr__(m, "_output_label", f"{type(m).__name__} {path} output")
 
 
 class Module:
@@ -138,8 +140,7 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         out = self.forward(*args, **kwargs)
         if type(out) is Tensor and out.parents and not out.label:
-            path = self.__dict__.get("_path", "")  # named by what it is: "Linear 0 output"
-            out.label = f"{type(self).__name__} {path} output" if path else ""
+            out.label = self.__dict__.get("_output_label", "")  # "Linear 0 output" (`adopt`)
         return out
 
     # ------------------------------------------------------------------ walking the tree

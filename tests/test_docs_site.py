@@ -110,6 +110,20 @@ def test_nothing_is_loaded_from_another_host():
         assert not re.search(r"@import\s+url\(\s*['\"]?(https?:)?//", css.read_text()), css
 
 
+def test_every_notebook_has_its_page_with_its_outputs():
+    import json
+
+    notebooks = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9]*.ipynb"))
+    assert notebooks
+    for notebook in notebooks:
+        page = SITE / "notebooks" / f"{notebook.stem}.html"
+        assert page.exists(), page
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        outputs = sum(len(c.get("outputs", [])) for c in cells)
+        shown = page.read_text(encoding="utf-8").count('class="cell_output')
+        assert shown > 0 or outputs == 0, notebook.name
+
+
 def _inventory() -> dict[str, str]:
     """objects.inv: name -> role (Sphinx's format 2: four text lines, then zlib)."""
     raw = (SITE / "objects.inv").read_bytes()

@@ -129,8 +129,8 @@ for v in (W0, X0, W1, X1, W2):
 #
 # `explain(f, wrt=w0)` writes the derivation above for the recorded circuit: the one path from the
 # output back to w0 as the product of the gates' local gradients (unlabeled gates are named by
-# their op: recip is 1/x, add3 the +1 gate, neg the \*-1 gate), and the same node by node, with
-# the slides' two decimals (`fmt=".2f"`):
+# what they do and numbered: add3 is the +1 gate, neg the \*-1 gate, exp the exp gate; f is the
+# 1/x gate's output), and the same node by node, with the slides' two decimals (`fmt=".2f"`):
 
 # %%
 explain(f_gates, wrt=W0, fmt=".2f")

@@ -179,3 +179,19 @@ def test_check_engine_markdown_keeps_a_learners_error_message_in_its_code_block(
     assert set(fence) == {"`"} and len(fence) > 3 and md.endswith("\n" + fence)
     assert md.count(fence) == 2  # opened once, closed once: the message stays inside
     assert "<img src=x onerror=alert(1)>" in md
+
+
+@needs_dot
+@pytest.mark.parametrize("text", ["a\\Nc", "x\\G\\E\\T\\H\\L", "\\\\n \\l"])
+def test_graphviz_escapes_in_labels_gate_names_and_module_names_show_as_typed(text):
+    square = gate(text)(lambda a: (a * a, (2 * a,)))
+    x = Value(1.5, text)
+    out = square(x) * 2.0
+    out.label = text
+    out.backward()
+    shown = svg_texts(draw(out, show_roles=True).pipe("svg").decode())
+    assert shown.count(text) >= 3, shown  # the leaf, the gate, the output: \N is not a name
+    model = nn.Sequential(OrderedDict([(text, nn.Linear(2, 2, seed=0))]))
+    loss = model(Tensor(np.ones((1, 2)))).sum()
+    loss.backward()
+    assert text in svg_texts(network(loss, model=model).pipe("svg").decode())

@@ -29,6 +29,7 @@ from .dot import (
     Digraph,
     Writer,
     cell,
+    label_text,
     left_lines,
     picture_bytes,
     size_attr,
@@ -365,7 +366,7 @@ class Picture:
         name, folded = gate_of(node)  # the gate record: a folded number has no role
         if self.show_roles and name in ROLES and folded is None:
             role = cell(ROLES[name], GREY, 8, italic=True)
-            attrs["label"] = HTML(f"<{html.escape(node.op)}<BR/>{role}>")
+            attrs["label"] = HTML(f"<{label_text(node.op)}<BR/>{role}>")
         if highlight is node:
             attrs.update(style="filled", fillcolor=HIGHLIGHT, penwidth="2")
         wrong = [k for k in range(len(node.parents)) if (id(node), k) in self.wrong]

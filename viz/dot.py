@@ -95,9 +95,15 @@ class Writer:
         self.graph.body.append(f"\t{tail} -> {head}{attributes(a)}\n")
 
 
+def label_text(text: str) -> str:
+    """`text` for inside a Graphviz HTML label: escaped for HTML, and each backslash doubled,
+    since Graphviz expands its escapes (\\N the node's name, \\G, \\L, ...) even there."""
+    return html.escape(text).replace("\\", "\\\\")
+
+
 def cell(text: str, color: str = "black", size: int | None = None, italic: bool = False) -> str:
     """The inside of one table cell, escaped for a Graphviz HTML label."""
-    body = html.escape(text) if text else " "
+    body = label_text(text) if text else " "
     if italic and text:
         body = f"<I>{body}</I>"
     size_attr = f' POINT-SIZE="{size}"' if size else ""

@@ -23,7 +23,6 @@ box fed from several layers, such as the penalty).
 
 from __future__ import annotations
 
-import html
 import math
 import re
 import textwrap
@@ -32,7 +31,7 @@ from typing import Any
 
 import graphviz
 
-from .dot import HTML, Digraph, left_lines, size_attr
+from .dot import HTML, Digraph, label_text, left_lines, size_attr
 from .flow import Flow, gate_of
 from .graph import NOT_COMPUTED, as_root, grads_computed, nodes
 from .modules import modules_by_parameter, parent_module
@@ -598,11 +597,11 @@ def _params_rms(u: Unit) -> float | None:
 
 
 def _unit_label(u: Unit, known: bool) -> str:
-    rows = [f"<B>{html.escape(u.title)}</B>"]
+    rows = [f"<B>{label_text(u.title)}</B>"]
     detail = f"{u.count} node{'s' * (u.count != 1)}"
     if u.ops:
         top = sorted(u.ops.items(), key=lambda kv: -kv[1])[:3]
-        detail += ": " + ", ".join(f"{html.escape(op)}×{c}" for op, c in top)
+        detail += ": " + ", ".join(f"{label_text(op)}×{c}" for op, c in top)
     rows.append(f'<FONT POINT-SIZE="9" COLOR="{GREY}">{detail}</FONT>')
     if u.params and known:
         s = _params_rms(u)

@@ -96,7 +96,7 @@ class Sequential(ModuleList):
         if len(modules) == 1 and isinstance(modules[0], Mapping):
             super().__init__()
             for name, module in modules[0].items():
-                self._members[child_name(name, "Sequential")] = self._checked(module)
+                self._members[child_name(name, "Sequential", self)] = self._checked(module)
                 object.__setattr__(self, name, module)  # model.fc1, as in PyTorch
             return
         super().__init__(modules)

@@ -305,11 +305,17 @@ class Module:
         return "\n".join(lines) + "\n)"
 
 
-def child_name(name: Any, who: str) -> str:
+def child_name(name: Any, who: str, owner: Any = None) -> str:
     """A submodule's name as PyTorch accepts it: a non-empty str without a dot (the dot
-    separates the parts of a parameter's name)."""
+    separates the parts of a parameter's name) that is not already an attribute of `owner`
+    (a child named "forward" would replace the method and skip the other layers)."""
     if not isinstance(name, str) or not name or "." in name:
         raise ValueError(f"{who}: a module name must be a non-empty str without '.', got {name!r}")
+    if owner is not None and (hasattr(type(owner), name) or name in vars(owner)):
+        raise ValueError(
+            f"{who}: a module cannot be named {name!r}: that is already an attribute of "
+            f"{type(owner).__name__} (PyTorch refuses it too)"
+        )
     return name
 
 

@@ -136,3 +136,13 @@ def test_meta_device_buffers_and_extra_parameters_are_refused_by_path(torch):
     extra[0].gain = torch.nn.Parameter(torch.ones(1))
     with pytest.raises(nn.UnsupportedModuleError, match=r"model\.0\.gain: a parameter"):
         nn.from_torch(extra)
+
+
+@pytest.mark.parametrize("name", ["forward", "training", "parameters", "_members", "fc"])
+def test_a_child_named_like_an_attribute_is_refused(name):
+    children = OrderedDict([("fc", nn.Linear(2, 2, seed=0)), (name, nn.ReLU())])
+    if name == "fc":  # a repeated name: the dict keeps one, as PyTorch's OrderedDict does
+        assert len(nn.Sequential(children)) == 1
+        return
+    with pytest.raises(ValueError, match=f"a module cannot be named '{name}'"):
+        nn.Sequential(children)

@@ -195,8 +195,10 @@ class Module:
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, np.ndarray]:
-        """{dotted name: a NumPy copy of the parameter's data} (a Value gives a 0-d array)."""
-        return {name: np.array(parameter_array(p)) for name, p in self.named_parameters()}
+        """{dotted name: a NumPy copy of the parameter's data} (a Value gives a 0-d array). A
+        parameter shared by two modules is listed under each of its names, as in PyTorch, so
+        state dicts load across both ways."""
+        return {name: np.array(parameter_array(p)) for name, p in self._walk_parameters("")}
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> Module:
         """Copy arrays into the parameters, in place. Names, shapes and dtypes are checked
@@ -215,7 +217,7 @@ class Module:
         """The one check of a state against this module: `found` maps each key to its
         (shape, dtype). Returns the keys to copy, or raises one ValueError naming `where`
         and every problem."""
-        own = {name: parameter_array(p).shape for name, p in self.named_parameters()}
+        own = {name: parameter_array(p).shape for name, p in self._walk_parameters("")}
         missing = [k for k in own if k not in found]
         unexpected = [k for k in found if k not in own]
         misshaped = [
@@ -250,7 +252,15 @@ class Module:
 
     def _copy_state(self, arrays: Mapping[str, np.ndarray]) -> None:
         """Copy checked arrays into the parameters (cannot fail half-way: all were checked)."""
-        own = dict(self.named_parameters())
+        own = dict(self._walk_parameters(""))
+        first: dict[int, str] = {}
+        for name in arrays:  # one shared parameter under two names: they must agree
+            other = first.setdefault(id(own[name]), name)
+            if other != name and not np.array_equal(arrays[other], arrays[name], equal_nan=True):
+                raise ValueError(
+                    f"{other} and {name} name one shared parameter, but the state gives them "
+                    "different values; nothing was loaded"
+                )
         for name, array in arrays.items():
             p = own[name]
             if isinstance(p, Value):

@@ -13,8 +13,8 @@ named children keep their names (`Sequential(OrderedDict(fc1=...))` gives "fc1.w
 Nothing changes silently: a module used twice and a weight tied between modules stay shared,
 frozen parameters (requires_grad=False) stay frozen, each module keeps its own training flag,
 and a torch module with hooks, buffers or meta-device weights is refused naming its path.
-(PyTorch's state_dict lists a module used twice under each of its names; gradtrace's lists
-each parameter once, as `named_parameters()` does in both.)
+(A shared parameter is in the state_dict under each of its names on both sides, as PyTorch
+lists it, so state dicts of shared models load across too.)
 
 Each supported module is one row of `PAIRS` below: the gradtrace class, the torch class, and
 one small function for each direction. Anything else (a custom Module with its own forward, a

@@ -146,3 +146,20 @@ def test_a_child_named_like_an_attribute_is_refused(name):
         return
     with pytest.raises(ValueError, match=f"a module cannot be named '{name}'"):
         nn.Sequential(children)
+
+
+def test_state_dicts_of_tied_and_repeated_models_load_across_both_ways(torch):
+    l1, l2 = torch.nn.Linear(3, 3, dtype=torch.float64), torch.nn.Linear(3, 3, dtype=torch.float64)
+    l2.weight = l1.weight
+    theirs = torch.nn.Sequential(l1, torch.nn.Tanh(), l2, torch.nn.Tanh(), l1)
+    ours = nn.from_torch(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())  # each name, as torch lists it
+    ours.load_state_dict(theirs.state_dict())
+    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    same_outputs(ours, theirs, torch)
+    state = {k: v.copy() for k, v in ours.state_dict().items()}
+    state["2.weight"] += 1.0  # the same parameter as 0.weight, given another value
+    before = ours.state_dict()
+    with pytest.raises(ValueError, match="0.weight and 2.weight name one shared parameter"):
+        ours.load_state_dict(state)
+    assert all(np.array_equal(before[k], v) for k, v in ours.state_dict().items())

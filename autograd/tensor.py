@@ -67,6 +67,7 @@ class Tensor:
     def __init__(self, data: ArrayLike, requires_grad: bool = False, label: str = "") -> None:
         """Copy `data` into a new leaf (as `torch.tensor` does). Floating arrays keep their
         dtype (float32 stays float32); integers and booleans become float64."""
+        mask = isinstance(data, Tensor) and getattr(data, "_mask", False)
         if isinstance(data, Tensor):
             data = data.data
         if not isinstance(requires_grad, (bool, np.bool_)):
@@ -80,7 +81,7 @@ class Tensor:
                 f"{_short(label)}"
             )
         arr = np.array(data)
-        self._mask = arr.dtype.kind == "b"  # made from booleans: indexes as a mask
+        self._mask = mask or arr.dtype.kind == "b"  # made from booleans: indexes as a mask
         if arr.dtype.kind != "f":
             if arr.dtype.kind not in "biu":
                 raise TypeError(

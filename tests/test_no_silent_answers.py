@@ -14,6 +14,7 @@ def test_a_boolean_tensor_indexes_as_its_mask():
     picked.sum().backward()
     np.testing.assert_array_equal(x.grad, [1.0, 0.0, 1.0])
     np.testing.assert_array_equal(x[Tensor([2, 0])].data, [30.0, 10.0])  # integers still
+    np.testing.assert_array_equal(x[Tensor(Tensor(mask))].data, [10.0, 30.0])  # a copy too
 
 
 def test_a_tensor_index_that_is_not_whole_is_refused():

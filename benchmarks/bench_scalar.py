@@ -40,6 +40,7 @@ HERE = Path(__file__).resolve().parent
 WORKER = HERE / "scalar_workloads.py"
 MICROGRAD_VENV = HERE / ".venv-micrograd"
 MICROGRAD_PY = MICROGRAD_VENV / "bin" / "python"
+WORKER_SECONDS = 1800  # one worker process (all its workloads); a hung one stops the run
 
 TARGET_STEP_S = 0.020
 TARGET_BUILD, TAPE_BUILD_THERE = 2_000_000, 4_800_000
@@ -55,6 +56,7 @@ def ensure_micrograd() -> Path:
         subprocess.run(
             [str(MICROGRAD_PY), "-m", "pip", "install", "--quiet", "micrograd==0.1.0"],
             check=True,
+            timeout=600,  # a pip install that hangs (no network) stops with TimeoutExpired
         )
     return MICROGRAD_PY
 
@@ -62,7 +64,9 @@ def ensure_micrograd() -> Path:
 def run_worker(python: Path | str, lib: str, gc_mode: str, workloads: list[str]) -> dict:
     cmd = [str(python), str(WORKER), lib, gc_mode, ",".join(workloads)]
     print(f"  {lib:9} gc {gc_mode:3} {','.join(workloads)}", file=sys.stderr, flush=True)
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=HERE.parent)
+    out = subprocess.run(
+        cmd, check=True, capture_output=True, text=True, cwd=HERE.parent, timeout=WORKER_SECONDS
+    )
     return json.loads(out.stdout)
 
 

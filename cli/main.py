@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -167,6 +168,16 @@ def fail(message: str) -> int:
     return EXIT_ERROR
 
 
+def reader_gone() -> int:
+    """The reader of stdout left (`gradtrace explain ... | head`): stop quietly, as a Unix tool
+    does, and point stdout at /dev/null so the interpreter's last flush raises nothing."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (captured): nothing to flush
+        pass
+    return EXIT_ERROR
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line: gradtrace demo | draw | explain."""
     parser = argparse.ArgumentParser(
@@ -262,7 +273,11 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     try:
-        return run(args)
+        status = run(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return status
+    except BrokenPipeError:
+        return reader_gone()
     except GraphvizTimeoutError as e:
         return fail(f"{e}. On the command line: gradtrace draw ... --network -o graph.svg")
     except KeyboardInterrupt:

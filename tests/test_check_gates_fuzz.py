@@ -29,6 +29,7 @@ def value_number(d: Draws, exponent: int) -> float:
     return (-1) ** d.integer(0, 2) * 10.0**exponent * d.uniform(0.5, 2.0)
 
 
+# fmt: skip below: the step names stay a table, not one name per line
 VALUE_STEPS = (
     "+", "-", "*", "/", "max", "tie", "**", "exp", "log", "1/x", "tanh", "sigmoid", "relu",
     "sum", "linear", "+c", "c-", "*c", "c/", "/c", "maxc", "cube",
@@ -101,6 +102,7 @@ def tensor_array(d: Draws, shape, exponent: int, dtype) -> np.ndarray:
     return (signs * mags).astype(dtype)
 
 
+# fmt: skip below: the step names stay a table, not one name per line
 TENSOR_STEPS = (
     "+", "-", "*", "/", "+row", "*row", "@", "sum", "sum0", "mean", "exp", "log", "tanh",
     "sigmoid", "relu", "max", "max1", "softmax", "log_softmax", "reshape", "transpose",

@@ -10,6 +10,8 @@ import pytest
 from gradtrace.cli import main
 from gradtrace.cli.expr import ExpressionError, evaluate, parse
 
+SUBPROCESS_SECONDS = 120  # a hung child fails the test instead of hanging the suite
+
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="no Graphviz dot")
 
 
@@ -82,11 +84,30 @@ def test_console_script_runs_in_a_subprocess(tmp_path):
         [str(script), "draw", "(x + y) * z", "x=-2", "y=5", "z=-4", "-o", str(tmp_path / "g.dot")],
         capture_output=True,
         text=True,
+        timeout=SUBPROCESS_SECONDS,
     )
     assert ok.returncode == 0 and "df/dz = 3" in ok.stdout
-    bad = subprocess.run([str(script), "draw", "log(x)", "x=0"], capture_output=True, text=True)
+    bad = subprocess.run(
+        [str(script), "draw", "log(x)", "x=0"],
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_SECONDS,
+    )
     assert bad.returncode != 0
     assert bad.stderr.strip().count("\n") == 0 and "Traceback" not in bad.stderr
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly():
+    # `gradtrace explain ... | head -1`: the pipe closes before gradtrace writes; no error shown
+    code = "import sys; from gradtrace.cli import main; sys.exit(main(sys.argv[1:]))"
+    args = ["explain", "(x + y) * z", "x=-2", "y=5", "z=-4", "--wrt", "x"]
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    child.stdout.close()  # the reader is gone before the child has written anything
+    _, err = child.communicate(timeout=SUBPROCESS_SECONDS)
+    assert child.returncode == 1
+    assert err.decode() == ""
 
 
 @needs_dot

@@ -55,7 +55,7 @@ def test_a_value_shown_in_a_notebook_fits_the_column():
 
 def test_importing_viz_outside_ipython_registers_nothing():
     code = "import sys, viz\nassert 'IPython' not in sys.modules\n"
-    subprocess.run([sys.executable, "-c", code], check=True)
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
 def test_history_plot(tmp_path):

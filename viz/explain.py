@@ -396,12 +396,17 @@ def _notes(rule: ChainRule, max_paths: int, agrees: bool | None) -> list[str]:
     return notes
 
 
+def _the_paths(n: int) -> str:
+    """'the one path is' / 'the 12 paths are': the subject of the Jacobian note."""
+    return "the one path is" if n == 1 else f"the {n:,} paths are"
+
+
 def _jacobian_note(rule: ChainRule) -> str:
     """Why a Tensor graph gets no path sum: the factors would be Jacobian matrices."""
     rows, cols, which = largest_jacobian(rule)
     n_paths = rule.n_paths
     return (
-        f"For Tensors the {n_paths:,} path{'s are' if n_paths != 1 else ' is'} not written out: "
+        f"For Tensors {_the_paths(n_paths)} not written out: "
         "each factor would be a Jacobian matrix (output size × input size numbers"
         + (f"; the largest here, {which}, is {rows:,} × {cols:,}" if which else "")
         + "; for a minibatch of 100 through a 4096-wide layer, 409,600 × 409,600). gradtrace "

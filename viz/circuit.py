@@ -36,7 +36,7 @@ from .dot import (
     text_lines_label,
     write_file,
 )
-from .flow import Flow, gate_of
+from .flow import gate_of, recorded_part
 from .graph import NOT_COMPUTED, as_root, consumers, grads_computed, is_tensor, nodes
 from .style import (
     BLUE,
@@ -518,14 +518,16 @@ def recorded_marks(root: Any, order: list[Any]) -> Marks:
     wire and, on each branch, the part that came back along it (`viz.flow`). A Tensor graph
     keeps no local gradients and drops inner gradients: those come from the viewer's own
     replay of the gate VJPs (`viz.adjoints.kept_flow`)."""
-    flow = Flow(root, replay=False, order=order[::-1])
     kept = kept_flow(root)  # every inner Tensor's gradient and VJP share (None for Values)
     grads = {id(n): n.grad for n in order}
     branches = {}
-    for w in flow.wires():
-        part = w.down if w.down is not None or kept is None else kept.wire(w.gate, w.k).down
-        if part is not None:
-            branches[(id(w.gate), w.k)] = part
+    for gate in (n for n in order if n.parents):
+        for k in range(len(gate.parents)):
+            part = recorded_part(gate, k)
+            if part is None and kept is not None:
+                part = kept.wire(gate, k).down
+            if part is not None:
+                branches[(id(gate), k)] = part
     if kept is not None:
         grads.update({i: kept.grad[i] for i, g in grads.items() if g is None and i in kept.grad})
     return Marks(grads, branches)

@@ -32,7 +32,7 @@ from typing import Any
 import graphviz
 
 from .dot import HTML, Digraph, label_text, left_lines, size_attr
-from .flow import Flow, gate_of
+from .flow import gate_of, recorded_part
 from .graph import NOT_COMPUTED, as_root, grads_computed, nodes
 from .modules import modules_by_parameter, parent_module
 from .style import GREY, LINE_GREY, PANEL, SCALE, fmt_number, ink_on
@@ -290,7 +290,7 @@ def network(
     if rankdir is None:  # modules side by side; a chain of depth bands top to bottom
         rankdir = "LR" if model is not None else "TB"
     _count(order, of)
-    counts, flows, proxied = _wires_between(root, order, of, known)
+    counts, flows, proxied = _wires_between(order, of, known)
     sizes = {k: rms(v) for k, v in flows.items() if v}
     by_key = {u.key: u for u in units}
     arrows, folded = _fold(counts, sizes, by_key)
@@ -324,13 +324,12 @@ def _count(order: list[Any], of: dict[int, Unit]) -> None:
 
 
 def _wires_between(
-    root: Any, order: list[Any], of: dict[int, Unit], known: bool
+    order: list[Any], of: dict[int, Unit], known: bool
 ) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], list[float]], bool]:
     """For each pair of boxes (tail, head) the wires between them: how many, and the size of
     what flows back along each (`viz.flow`: local x upstream for Value gates; for a Tensor
     gate the gradient its input received, else its box's parameters' RMS gradient). Also
     whether any arrow stood in a box's parameters for a gradient not kept."""
-    flow = Flow(root, replay=False, order=order[::-1]) if known else None
     proxy: dict[str, float | None] = {}
     flows: dict[tuple[str, str], list[float]] = defaultdict(list)
     counts: dict[tuple[str, str], int] = defaultdict(int)
@@ -342,9 +341,9 @@ def _wires_between(
                 continue
             key = (pu.key, u.key)
             counts[key] += 1
-            if flow is None:
+            if not known:
                 continue
-            down = flow.wire(node, k).down
+            down = recorded_part(node, k)
             if down is not None:
                 flows[key].append(down)
                 continue

@@ -17,8 +17,11 @@ if ! command -v apt-get >/dev/null 2>&1; then
     echo "       Install $what with your system's package manager and re-run." >&2
     exit 1
 fi
-if ! { $SUDO apt-get update -qq && \
-       DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null; }; then
-    echo "error: 'apt-get install $*' failed; install $what by hand and re-run." >&2
+# Time limits (coreutils' timeout): a held dpkg lock or a dead mirror stops the set-up with
+# the message below instead of hanging it.
+if ! { timeout 600 $SUDO apt-get update -qq && \
+       DEBIAN_FRONTEND=noninteractive timeout 1800 $SUDO apt-get install -y -qq "$@" >/dev/null; }; then
+    echo "error: 'apt-get install $*' failed or ran out of time (10 min update, 30 min" >&2
+    echo "       install); install $what by hand and re-run." >&2
     exit 1
 fi

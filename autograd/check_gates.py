@@ -209,7 +209,7 @@ def check_gates(
                 results = _tensor_gate(node, eps, rtol, atol, probes, rng)
             else:
                 results = _value_gate(node, eps, rtol, atol)
-            for i, analytic, numeric, reason in results:
+            for i, analytic, numeric, reason, *terms in results:
                 site = getattr(node, "_site", None)
                 rel = _relative(analytic, numeric)
                 f = Finding(node.op, node, i, analytic, numeric, rel, site, reason)
@@ -217,23 +217,28 @@ def check_gates(
                     skipped.append(f)
                     continue
                 checked += 1
-                if not abs(analytic - numeric) <= atol + rtol * abs(numeric):  # NaN disagrees
+                size = max([abs(numeric), *terms])  # a Tensor probe: the size of its terms too
+                if not abs(analytic - numeric) <= atol + rtol * size:  # NaN disagrees
                     findings.append(f)
     settings = {"eps": eps, "rtol": rtol, "atol": atol}
     return GateReport(findings, skipped, gates, checked, settings)
 
 
 # ---------------------------------------------------------------------- one slope, numerically
-Result = tuple[int, float, float, str]  # (input, analytic, numeric, reason: a SKIPS or a note)
+# (input, analytic, numeric, reason: a SKIPS or a note[, a Tensor probe's sum of |terms|])
+Result = tuple
 
 
-def slope(phi: Callable[[float], float], h: float, rtol: float, atol: float) -> tuple[float, str]:
+def slope(
+    phi: Callable[[float], float], h: float, rtol: float, atol: float, noise: float = 0.0
+) -> tuple[float, str]:
     """phi'(0) by central differences, and "" or why it has none (KINK, DOMAIN).
 
     If the one-sided differences (phi(h) - phi(0)) / h and (phi(0) - phi(-h)) / h agree
     within the tolerance, their mean is the answer. If not, the step is made 10x smaller:
     for a smooth but curved phi their gap shrinks with h, at a kink it stays (relu at 0: one
-    side has slope 1, the other 0, for every h)."""
+    side has slope 1, the other 0, for every h). A gap within what rounding (`noise`, in
+    phi's values) can make is no sign of a kink."""
     f0 = phi(0.0)
     gap_before = math.inf
     central = math.nan
@@ -244,13 +249,25 @@ def slope(phi: Callable[[float], float], h: float, rtol: float, atol: float) -> 
             continue
         central = (up - down) / (2 * h)
         gap = abs((up - f0) / h - (f0 - down) / h)
-        if gap <= atol + rtol * abs(central):
+        if gap <= atol + rtol * abs(central) + 4 * noise / h:
             return central, ""
         if gap > 0.5 * gap_before:  # not shrinking with the step: a kink
             return central, KINK
         gap_before = gap
         h /= 10
     return central, KINK if math.isfinite(central) else DOMAIN
+
+
+def retried(phi: Callable, h: float, plain: float, rtol: float, atol: float, noise: float):
+    """slope() at step h, and again at the plain step (eps times the input's size, at least
+    eps) when h was larger and found no slope: h is sized from the recorded gradient, and a
+    wrong gradient of 0 would make it huge enough to step over a corner."""
+    numeric, reason = slope(phi, h, rtol, atol, noise)
+    if reason and h > plain:
+        again = slope(phi, plain, rtol, atol, noise)
+        if not again[1]:
+            return again
+    return numeric, reason
 
 
 def step(x_size: float, noise: float, analytic: float, eps: float, rtol: float, atol: float):
@@ -306,7 +323,7 @@ def _value_gate(node: Any, eps: float, rtol: float, atol: float) -> list[Result]
 
         analytic = float(node.local_grads[i])
         h = step(abs(x), noise(node.data), analytic, eps, rtol, atol)
-        numeric, reason = slope(phi, h, rtol, atol)
+        numeric, reason = retried(phi, h, eps * max(abs(x), 1.0), rtol, atol, noise(node.data))
         results.append((i, analytic, numeric, reason))
     return results
 
@@ -339,6 +356,9 @@ def _tensor_gate(
             (i, math.nan, math.nan, note) for i, p in enumerate(node.parents) if p.requires_grad
         ]
     g = np.ones_like(out) if out.size == 1 else rng.standard_normal(out.shape)
+    if not math.isfinite(float(np.abs(g * out).sum())):  # sum(g * out) overflows near 1e308
+        needy = [i for i, p in enumerate(node.parents) if p.requires_grad]
+        return [(i, math.nan, math.nan, f"{NOT_FINITE} (sum(g * out) overflows)") for i in needy]
     kwargs = settings if saved is None else {**settings, **saved}
     if gate.wants_needs:
         kwargs = {**kwargs, "needs": [p.requires_grad for p in node.parents]}
@@ -379,8 +399,11 @@ def _tensor_gate(
         rounding = noise(out, g)
         worst = None
         for v in directions:
-            analytic = float((gi * v).sum())
-            h = step(size, rounding, analytic, eps, rtol, atol)
+            # <vjp(g), v> is a sum of terms that may cancel: its tolerance is relative to the
+            # size of the terms, sum |vjp(g) * v|, as an elementwise comparison's would be
+            terms = gi * v
+            analytic, magnitude = float(terms.sum()), float(np.abs(terms).sum())
+            h = step(size, rounding, magnitude, eps, rtol, atol)
 
             def phi(t: float, i: int = i, v: np.ndarray = v) -> float:
                 moved = list(xs)
@@ -391,12 +414,12 @@ def _tensor_gate(
                     return math.nan
                 return float((g * y).sum())
 
-            numeric, reason = slope(phi, h, rtol, atol)
-            excess = abs(analytic - numeric) - (atol + rtol * abs(numeric))
+            numeric, reason = retried(phi, h, eps, rtol, atol, rounding)
+            excess = abs(analytic - numeric) - (atol + rtol * max(abs(numeric), magnitude))
             key = (not reason, not excess <= 0, excess if excess == excess else math.inf)
             # the worst probe: one that was compared, then one that disagrees, then by how much
             if worst is None or key > worst[0]:
-                worst = (key, (i, analytic, numeric, reason))
+                worst = (key, (i, analytic, numeric, reason, magnitude))
         results.append(worst[1])
     return results
 

@@ -1,5 +1,5 @@
-"""check_gates without false alarms: 2,000 random correct graphs (every Value gate and the
-Tensor gates, magnitudes from 1e-300 to 1e300, exact kinks and ties, float32 and float64)
+"""check_gates without false alarms: 2,000 random correct graphs (every Value gate and every
+Tensor gate, nn's bce included, magnitudes from 1e-300 to 1e300, exact kinks and ties, float32 and float64)
 get no finding; in each, a wrong local gradient / VJP planted at one compared gate input (10x
 the tolerance off) is caught at that gate and input.
 
@@ -11,7 +11,21 @@ import math
 import numpy as np
 import pytest
 from fuzz_support import Draws
-from gradtrace import Tensor, Value, check_gates, concatenate, gate, linear, stack, vsum
+from gradtrace import (
+    Tensor,
+    Value,
+    avg_pool2d,
+    check_gates,
+    concatenate,
+    conv2d,
+    cross_entropy,
+    gate,
+    linear,
+    max_pool2d,
+    stack,
+    vsum,
+)
+from gradtrace.nn import functional as F
 from gradtrace.engine import topological_order
 
 VALUE_GRAPHS, TENSOR_GRAPHS, CHUNKS = 1200, 800, 4
@@ -32,7 +46,7 @@ def value_number(d: Draws, exponent: int) -> float:
 # fmt: skip below: the step names stay a table, not one name per line
 VALUE_STEPS = (
     "+", "-", "*", "/", "max", "tie", "**", "exp", "log", "1/x", "tanh", "sigmoid", "relu",
-    "sum", "linear", "+c", "c-", "*c", "c/", "/c", "maxc", "cube",
+    "sum", "linear", "+c", "c-", "*c", "c/", "/c", "maxc", "cube", "bce",
 )  # fmt: skip
 
 
@@ -65,6 +79,7 @@ def value_step(d: Draws, pool: list, exponent: int):
             "/c": lambda: a / c,
             "maxc": lambda: a.max(c),
             "cube": lambda: cube(a),
+            "bce": lambda: F.binary_cross_entropy(a.sigmoid(), d.choice((0.0, 0.25, 1.0))),
         }[kind]()
     except (ArithmeticError, ValueError):
         return None
@@ -106,7 +121,8 @@ def tensor_array(d: Draws, shape, exponent: int, dtype) -> np.ndarray:
 TENSOR_STEPS = (
     "+", "-", "*", "/", "+row", "*row", "@", "sum", "sum0", "mean", "exp", "log", "tanh",
     "sigmoid", "relu", "max", "max1", "softmax", "log_softmax", "reshape", "transpose",
-    "index", "concatenate", "stack", "pow", "neg", "linear", "*c", "+c",
+    "index", "concatenate", "stack", "pow", "neg", "linear", "*c", "+c", "powt", "conv2d",
+    "max_pool2d", "avg_pool2d", "cross_entropy", "bce",
 )  # fmt: skip
 
 
@@ -148,12 +164,23 @@ def tensor_step(d: Draws, pool: list, exponent: int, dtype):
         "linear": lambda: linear(a, square, row),
         "*c": lambda: a * c,
         "+c": lambda: a + c,
+        "powt": lambda: (a * a + 1.0) ** (b * (1.0 / np.abs(b.data).max())),
+        "conv2d": lambda: a * conv2d(image(a), Tensor(d.normal((1, 1, 2, 2)))).sum(),
+        "max_pool2d": lambda: a * max_pool2d(image(a), 2, stride=1).sum(),
+        "avg_pool2d": lambda: a * avg_pool2d(image(b), 2, stride=1).sum(),
+        "cross_entropy": lambda: a * cross_entropy(b, [0, 2]),
+        "bce": lambda: a * F.binary_cross_entropy(b.sigmoid(), Tensor(np.float64([[0, 1, 1]] * 2))),
     }
     try:
         out = steps[kind]()
     except (ArithmeticError, ValueError, FloatingPointError):
         return None
     return out if out.shape == (2, 3) and np.isfinite(out.data).all() else None
+
+
+def image(t: Tensor) -> Tensor:
+    """A (2, 3) tensor as a one-channel image of one example, for the 2-D gates."""
+    return t.reshape(1, 1, 2, 3)
 
 
 def tensor_graph(seed: int) -> tuple[Tensor, str]:
@@ -291,3 +318,10 @@ def test_a_folded_constant_is_rerun_exactly_not_from_its_six_digit_name(constant
         report = check_gates(out, rtol=1e-9, atol=0.0)  # 6 digits would be off by ~1e-7
         assert len(report) == 0, str(report)
         assert out.gate.constant(out) == constant or out.op == "max"
+
+
+def test_a_vjp_of_zeros_at_huge_inputs_is_caught_not_called_a_kink():
+    forgot = gate("forgot", vjp=lambda g, out, x: (np.zeros_like(x),))(lambda x: x * 3.0)
+    x = Tensor(np.array([[2.0e226, -1.0e-167, 3.0e133]]), requires_grad=True)
+    report = check_gates(forgot(x).max(axis=1).sum())
+    assert [f.op for f in report] == ["forgot"] and not report.skipped, str(report)

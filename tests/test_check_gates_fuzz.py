@@ -1,7 +1,7 @@
 """check_gates without false alarms: 2,000 random correct graphs (every Value gate and every
-Tensor gate, nn's bce included, magnitudes from 1e-300 to 1e300, exact kinks and ties, float32 and float64)
-get no finding; in each, a wrong local gradient / VJP planted at one compared gate input (10x
-the tolerance off) is caught at that gate and input.
+Tensor gate, nn's bce included, magnitudes from 1e-300 to 1e300, exact kinks and ties,
+float32 and float64) get no finding; in each, a wrong local gradient / VJP planted at one
+compared gate input (10x the tolerance off) is caught at that gate and input.
 
 Run with `-s` to print the counts (graphs, gate inputs compared, skipped, planted, caught)."""
 
@@ -25,8 +25,8 @@ from gradtrace import (
     stack,
     vsum,
 )
-from gradtrace.nn import functional as F
 from gradtrace.engine import topological_order
+from gradtrace.nn import functional as F
 
 VALUE_GRAPHS, TENSOR_GRAPHS, CHUNKS = 1200, 800, 4
 RTOL, ATOL = 1e-4, 1e-5  # check_gates' defaults

@@ -195,3 +195,17 @@ def test_graphviz_escapes_in_labels_gate_names_and_module_names_show_as_typed(te
     loss = model(Tensor(np.ones((1, 2)))).sum()
     loss.backward()
     assert text in svg_texts(network(loss, model=model).pipe("svg").decode())
+
+
+def test_the_page_script_writes_text_only():
+    from pathlib import Path
+
+    import gradtrace.viz
+
+    scripts = list((Path(gradtrace.viz.__file__).parent / "page").glob("*.js"))
+    assert scripts
+    for script in scripts:
+        code = script.read_text(encoding="utf-8")
+        for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+            assert sink not in code, f"{script.name} uses {sink}: user text must go in as text"
+        assert "new Function" not in code and 'setAttribute("on' not in code

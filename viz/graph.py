@@ -5,12 +5,15 @@ viz reads only this node interface (what a traced PyTorch graph must provide too
 
     data         a float, or an array with `shape` and `dtype` (a Tensor node)
     grad         a float, an array, or None (not computed / not kept)
-    op           the gate's name, "" for a leaf
+    op           the gate's display text, "" for a leaf (drawn as it is, never parsed)
     parents      the inputs, a tuple in operand order
     label        a name ("" if none)
     local_grads  d node / d parent for each parent (scalar nodes only; absent or None for
                  Tensor nodes, whose gates keep a vector-Jacobian product instead)
     requires_grad  optional (Tensor nodes): False explains a missing gradient
+    gate, settings optional: the gate record (`gradtrace.gates`), which names, kinds and
+                 formulas are read from (`viz.flow.gate_of`, `gate_word`); a node without
+                 one (a learner's engine, a traced PyTorch Tensor) is named by its op
 
 Nodes are hashed by identity (the engine keeps them in a set while it sorts).
 """

@@ -251,28 +251,17 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
 def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
     """The largest value of each kernel_size window (stride defaults to kernel_size, as in
     PyTorch); the gradient goes to each window's arg-max, the first one on ties."""
-    x = as_tensor(x)
-    win = window(
-        "MaxPool2d",
-        x,
-        kernel_size,
-        kernel_size if stride is None else stride,
-        padding,
-        max_padding=True,
-    )
-    return max_pool(x, window=win)
+    return _pool(max_pool, "MaxPool2d", x, kernel_size, stride, padding)
 
 
 def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
     """The mean of each kernel_size window (stride defaults to kernel_size; zero padding is
     counted in the mean, as PyTorch's default)."""
+    return _pool(avg_pool, "AvgPool2d", x, kernel_size, stride, padding)
+
+
+def _pool(gate: Any, who: str, x: Any, kernel_size: Any, stride: Any, padding: Any) -> Tensor:
+    """A pooling gate on `x` with its window checked (`who` names the layer in errors)."""
     x = as_tensor(x)
-    win = window(
-        "AvgPool2d",
-        x,
-        kernel_size,
-        kernel_size if stride is None else stride,
-        padding,
-        max_padding=True,
-    )
-    return avg_pool(x, window=win)
+    stride = kernel_size if stride is None else stride
+    return gate(x, window=window(who, x, kernel_size, stride, padding, max_padding=True))

@@ -31,9 +31,12 @@ class Gate:
     on_purpose: Any = None
     on_purpose_note = ""
 
-    def __init__(self, name: str, formula: str = "", word: str = "", builtin: bool = False) -> None:
+    def __init__(
+        self, name: str, formula: str = "", word: str = "", builtin: bool = False, key: str = ""
+    ) -> None:
         self.name, self.formula = name, formula
         self.word = word or name
+        self.key = key or self.word  # unique among an engine's built-in gates (for `find`)
         self.builtin = builtin
         if builtin:
             _BUILTIN.append(self)
@@ -66,10 +69,12 @@ def registry() -> tuple[Gate, ...]:
 
 
 def find(engine: str, name: str) -> Gate:
-    """The built-in gate `name` ("*", "tanh", "@") of `engine` ("Value" or "Tensor")."""
-    for g in _BUILTIN:
-        if g.engine == engine and g.name == name:
-            return g
+    """The built-in gate of `engine` ("Value" or "Tensor") with the key `name` ("mul", "sum",
+    "matmul"), else the first one drawn as `name` ("*", "+": the two-input add, "@")."""
+    for field in ("key", "name"):
+        for g in _BUILTIN:
+            if g.engine == engine and getattr(g, field) == name:
+                return g
     raise KeyError(f"no built-in {engine} gate is named {name!r}")
 
 

@@ -389,8 +389,10 @@ class ValueGate(Gate):
 
     engine = "Value"
 
-    def __init__(self, name: str, word: str, method: Callable[..., Value], formula: str) -> None:
-        super().__init__(name, formula, word, builtin=True)
+    def __init__(
+        self, name: str, word: str, method: Callable[..., Value], formula: str, key: str = ""
+    ) -> None:
+        super().__init__(name, formula, word, builtin=True, key=key)
         self.method = method
 
     def forward(self, *xs: float, constant: float | None = None) -> tuple[float, tuple]:
@@ -466,5 +468,5 @@ RECIPROCAL = ValueGate("1/x", "reciprocal", Value.reciprocal, "d/dx = −1/x²")
 TANH = ValueGate("tanh", "tanh", Value.tanh, "1 − tanh²(z)")
 SIGMOID = ValueGate("sigmoid", "sigmoid", Value.sigmoid, "σ(z)(1 − σ(z))")
 RELU = ValueGate("relu", "relu", Value.relu, "d/dx = 1 if x > 0 else 0")
-SUM = _SumGate("+", "add", vsum, "d/dxᵢ = 1 for every input")
+SUM = _SumGate("+", "add", vsum, "d/dxᵢ = 1 for every input", key="sum")
 LINEAR = _LinearGate("linear", "linear", linear, "d/dwᵢ = xᵢ, d/dxᵢ = wᵢ, d/db = 1")

@@ -115,3 +115,11 @@ def test_show_puts_a_gates_forward_backward_and_formula_side_by_side():
     assert "d/da = b, d/db = a" in text and "def __mul__" in text and "local" not in text[:20]
     text = show(find("Tensor", "@"))
     assert "dA = dC · Bᵀ" in text and "def matmul" in text and "def _matmul_vjp" in text
+
+
+def test_find_reaches_every_built_in_gate_by_its_key():
+    """Two Value gates are drawn "+": the two-input add and the n-ary sum (vsum)."""
+    for gate in BUILTIN:
+        assert find(gate.engine, gate.key) is gate, gate
+    assert find("Value", "+").key == "add" and find("Value", "sum").key == "sum"
+    assert gradtrace.vsum([Value(1.0), Value(2.0), Value(3.0)]).gate is find("Value", "sum")

@@ -259,3 +259,9 @@ def _gates(root):
     from gradtrace import topological_order
 
     return [n for n in topological_order(root) if n.parents]
+
+
+def test_trace_torch_given_a_tensor_instead_of_a_function_says_what_to_do(torch):
+    t = torch.ones(2, requires_grad=True)
+    with pytest.raises(TypeError, match=r"fn must be a function .* got Tensor.*draw\(tensor\)"):
+        trace_torch((t * 2).sum())

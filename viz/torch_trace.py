@@ -376,6 +376,12 @@ def trace_torch(fn: Callable[..., Any], *inputs: Any, model: Any = None) -> Torc
     tensor's own `label`, or a parameter's name in `model` (by default `fn` itself when it is
     a torch.nn.Module), whose modules also group big graphs in the network view."""
     torch = import_torch("trace_torch")
+    if not callable(fn):
+        raise TypeError(
+            f"trace_torch(fn, *inputs): fn must be a function (or a torch.nn.Module) that "
+            f"computes the result from inputs, got {type(fn).__name__}; a tensor already "
+            "computed is drawn as it is: draw(tensor)"
+        )
     tensors = [
         v
         if isinstance(v, torch.Tensor)

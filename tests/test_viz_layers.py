@@ -214,6 +214,13 @@ def test_a_loss_it_does_not_cover_is_a_clear_error():
         explain_layers((Tensor([1.0], requires_grad=True) * 2).sum(), m)
 
 
+def test_a_loss_that_is_not_a_one_element_tensor_is_refused_by_type():
+    m, x, y = two_two_two()
+    for loss in (Value(1.0) * 2, m(x), 0.5):  # a Value graph, a (1, 2) output, a number
+        with pytest.raises(TypeError, match="loss must be a single-element Tensor"):
+            explain_layers(loss, m)
+
+
 def test_a_float32_model_is_checked_to_float32_precision():
     rng = np.random.default_rng(3)
     m = nn.Sequential(

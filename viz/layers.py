@@ -122,8 +122,12 @@ def explain_layers(loss: Any, model: Any, target: Any = None) -> LayerExplanatio
     ∂J/∂weight and ∂J/∂bias with their numbers, each checked against the engine. `target` is
     the y of the loss; by default it is read from the loss's graph."""
     layout = _layout(model)
-    if not hasattr(loss, "parents") or getattr(loss, "data", None) is None or loss.data.size != 1:
-        raise TypeError("explain_layers: loss must be a single-element Tensor computed from model")
+    data = getattr(loss, "data", None)
+    if not hasattr(loss, "parents") or not isinstance(data, np.ndarray) or data.size != 1:
+        raise TypeError(
+            "explain_layers: loss must be a single-element Tensor computed from model, got "
+            f"{type(loss).__name__}"
+        )
     order = topological_order(loss)
     nodes = _layer_nodes(order, layout)
     out_node = nodes[-1][2]

@@ -55,6 +55,14 @@ def test_without_a_model_the_graph_is_banded_by_depth():
     assert "by depth" in src and "depth 0" in src
 
 
+def test_a_model_that_is_not_a_module_is_refused_by_name():
+    x = Value(0.5, "x")
+    f = (x * 2.0).tanh()
+    f.backward()
+    with pytest.raises(TypeError, match=r"network\(model=...\): .* got int"):
+        network(f, model=3)
+
+
 def test_before_backward_the_network_view_says_so():
     model = nn.MLP(2, [2, 1])
     out = model([1.0, 2.0])

@@ -81,6 +81,11 @@ def network(
     root = as_root(root)
     order = order if order is not None else nodes(root)
     model = model if model is not None else getattr(root, "model", None)  # a traced torch model
+    if model is not None and not hasattr(model, "named_modules"):
+        raise TypeError(
+            f"network(model=...): give the model (a gradtrace.nn or torch.nn Module) whose "
+            f"modules group the graph, got {type(model).__name__}"
+        )
     of, units = group_by_model(order, model) if model is not None else group_by_depth(order)
     known = grads_computed(order)
     if rankdir is None:  # modules side by side; a chain of depth bands top to bottom

@@ -11,7 +11,9 @@ value used twice (`branches-not-summed`), an add gate that halves or switches
 (`add-gate-not-distributor`), a max gate that routes to the wrong input (`max-gate-routing`),
 the sign flipped (`sign-error`). An answer is matched against these in that order, with
 the slides' rounding allowed (2 %, or 0.005); a wrong number no rule explains is `arithmetic`
-(the rules give one number; the sum or product went wrong). The worksheet page
+(the rules give one number; the sum or product went wrong). Unlabelled nodes are answered
+by name when `names` (node id -> name) is given: the worksheet passes the names its
+picture shows (add1, mul2), so autograd needs nothing from viz. The worksheet page
 (gradtrace.viz.worksheet) embeds the same sheet, so page and Python say the same thing.
 """
 
@@ -71,14 +73,18 @@ def close(answer: float, value: float) -> bool:
     return abs(answer - value) <= max(REL * abs(value), ABS)
 
 
-def check_answers(root: Any, answers: dict[str, float]) -> AnswerReport:
-    """Each answer (d root / d node, keyed by the node's label) named by what it shows."""
-    sheet = answer_sheet(root)
+def check_answers(
+    root: Any, answers: dict[str, float], names: dict[int, str] | None = None
+) -> AnswerReport:
+    """Each answer (d root / d node, keyed by the node's label) named by what it shows.
+    `names` (node id -> name, e.g. the names a picture shows) keys unlabelled nodes too."""
+    sheet = answer_sheet(root, names)
     report = AnswerReport()
     for label, answer in answers.items():
         if label not in sheet:
             known = ", ".join(sheet) or "none"
-            raise ValueError(f"check_answers: no node is labelled {label!r} (labels: {known})")
+            word = ("named", "names") if names is not None else ("labelled", "labels")
+            raise ValueError(f"check_answers: no node is {word[0]} {label!r} ({word[1]}: {known})")
         if isinstance(answer, bool) or not isinstance(answer, Real):
             raise TypeError(
                 f"check_answers: the answer for {label!r} must be a number, got {answer!r}"
@@ -97,9 +103,10 @@ def classify(label: str, answer: float, entry: dict[str, Any]) -> AnswerFinding:
 
 
 # ---------------------------------------------------------------------------- the sheet
-def answer_sheet(root: Any) -> dict[str, dict[str, Any]]:
-    """For each labelled node: `expected` (d root / d node), `candidates` [(cause, number,
-    why)] in matching order, the right one first, and the `arithmetic` message."""
+def answer_sheet(root: Any, names: dict[int, str] | None = None) -> dict[str, dict[str, Any]]:
+    """For each labelled node (or each node `names` names, by id): `expected` (d root / d
+    node), `candidates` [(cause, number, why)] in matching order, the right one first, and
+    the `arithmetic` message. Keyed by label, or by the name `names` gives."""
     order = topological_order(root)  # root first: each node's users before it
     grads = {id(root): 1.0}
     users: dict[int, list[tuple[Any, int]]] = {id(n): [] for n in order}
@@ -110,13 +117,16 @@ def answer_sheet(root: Any) -> dict[str, dict[str, Any]]:
         grads[id(node)] = sum(g.local_grads[k] * grads[id(g)] for g, k in users[id(node)])
     sheet = {}
     for node in order:
-        if node.label and node.label not in sheet:
-            sheet[node.label] = _entry(node, users[id(node)], grads)
+        name = names.get(id(node)) if names is not None else None
+        name = name or node.label
+        if name and name not in sheet:
+            sheet[name] = _entry(name, users[id(node)], grads, node)
     return sheet
 
 
-def _entry(node: Any, uses: list[tuple[Any, int]], grads: dict[int, float]) -> dict[str, Any]:
-    name = node.label
+def _entry(
+    name: str, uses: list[tuple[Any, int]], grads: dict[int, float], node: Any
+) -> dict[str, Any]:
     terms = [g.local_grads[k] * grads[id(g)] for g, k in uses]
     right = grads[id(node)]
     if not uses:

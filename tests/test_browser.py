@@ -526,6 +526,55 @@ def test_worksheet_page_gives_feedback_on_every_wire(browser, tmp_path):
     assert not _severe(browser) and _requests(browser) == [path.as_uri()]
 
 
+def test_worksheet_page_has_a_box_for_every_blank_of_the_neuron_gates_too(browser, tmp_path):
+    """The sigmoid neuron's 13 blanks (7 of them unlabelled gates' outputs) each get a box in
+    reading order; typed answers for the gates are judged as Worksheet.check judges them and
+    written into the picture under the wire the picture names."""
+    from gradtrace.viz import worksheet
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    w0, x0, w1, x1, w2 = (
+        Value(v, n)
+        for v, n in zip((2.0, -1.0, -3.0, -2.0, -3.0), ("w0", "x0", "w1", "x1", "w2"), strict=True)
+    )
+    f = 1 / (1 + (-(w0 * x0 + w1 * x1 + w2)).exp())
+    f.label = "f"
+    ws = worksheet(f)
+    path = ws.save(tmp_path / "sheet.html")
+    browser.get("about:blank")
+    browser.get_log("browser")
+    browser.get_log("performance")
+    browser.get(path.as_uri())
+    WebDriverWait(browser, WAIT_SECONDS).until(
+        lambda d: d.execute_script("return document.body.dataset.ready === '1';")
+    )
+    boxes = browser.execute_script(
+        "return [...document.querySelectorAll('#answers input')].map(b => b.dataset.label);"
+    )
+    assert boxes == ws.asked and len(boxes) == 13 and boxes.index("w0") < boxes.index("w1")
+    typed = {"mul1": "0.2", "exp": "0.53", "add3": "-0.53", "neg": "-0.2"}
+    for name, value in typed.items():
+        browser.find_element("css selector", f'input[data-label="{name}"]').send_keys(value)
+    got = browser.execute_script(
+        "const out = {};"
+        "document.querySelectorAll('#answers input').forEach((box, i) => {"
+        "  const cause = document.getElementById('fb' + i).dataset.cause;"
+        "  if (cause) out[box.dataset.label] = cause; });"
+        "return out;"
+    )
+    want = ws.check({k: float(v) for k, v in typed.items()}).causes()
+    assert (
+        got == want == {"mul1": "correct", "exp": "sign-error", "add3": "correct", "neg": "correct"}
+    )
+    filled = browser.execute_script(
+        "return [...document.querySelectorAll('#sheet text[data-blank]')]"
+        ".filter(t => t.textContent !== arguments[0]).map(t => t.textContent);",
+        "______",
+    )
+    assert sorted(filled) == sorted(typed.values())  # each in its own wire, none lost
+    assert not _severe(browser) and _requests(browser) == [path.as_uri()]
+
+
 # ---------------------------------------------------------------------------- in a notebook
 def test_explore_in_a_notebook_saved_as_html_works_without_a_kernel(browser, tmp_path):
     """explore(root) at the end of a cell shows inline (its text/html output); the executed

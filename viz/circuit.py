@@ -235,6 +235,7 @@ class Picture:
         self.index = {id(n): i for i, n in enumerate(self.order)}
         self.users = consumers(self.order)
         self.shared: dict[int, str] = {}  # nodes drawn again at each use: their names
+        self.names: dict[int, str] = {}  # names written on unlabelled nodes (a worksheet's)
         for node in self.order:
             if len(self.users[id(node)]) > MAX_SPLIT:
                 name = node.op or shared_name(node)
@@ -334,7 +335,7 @@ class Picture:
             if node.parents:
                 self._gate(w, i, node, highlight, feeds)
             else:
-                w.node(f"n{i}", label=node.label or "", **TIGHT)
+                w.node(f"n{i}", label=node.label or self.names.get(id(node), ""), **TIGHT)
             self._output(w, i, node, marks, feeds)
         return w
 
@@ -388,8 +389,9 @@ class Picture:
         into, out = self.ports
         above = []
         tag = self.shared.get(id(node))
-        if node.parents and (node.label or tag):
-            above.append(cell(tag or node.label, GREY, 10, italic=True))
+        name = tag or node.label or self.names.get(id(node))
+        if node.parents and name:
+            above.append(cell(name, GREY, 10, italic=True))
         above += self.value_text(node)
         known = id(node) in marks.grads
         below = self.grad_text(node, marks.grads.get(id(node)), known)

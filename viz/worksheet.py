@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import graphviz
-from gradtrace.check_answers import ABS, REL, answer_sheet
+from gradtrace.check_answers import ABS, REL, AnswerReport, answer_sheet, check_answers
 
-from .circuit import Marks, Picture, draw, render
+from .circuit import Marks, Picture, render
 from .dot import picture_bytes, write_file
+from .flow import node_names, reading_order
 from .graph import as_root, nodes
 
 BLANK = "______"
@@ -30,51 +31,64 @@ BLANK = "______"
 
 class Worksheet:
     """A graph with some gradients blank: `graph()` the sheet, `key()` the filled answer key,
-    `answers()` the right numbers by label, `render(path)` / `save(path)` to print or fill in."""
+    `answers()` the right numbers by name, `check(answers)`, `render(path)` / `save(path)`.
+    Every node is named as the picture names it: its label, else flow.node_names' name
+    (mul1, add2), written above its wire on the sheet and the key."""
 
     def __init__(self, root: Any, blank: str | list[str] = "grad", title: str | None = None):
         self.root = as_root(root)
         self.order = nodes(self.root)
-        self.sheet = answer_sheet(self.root)
+        self.names = node_names(self.root)
+        self.sheet = answer_sheet(self.root, self.names)
         self.title = title or "Fill in every blank gradient (below each wire)"
-        labels = {n.label for n in self.order if n.label}
+        known = set(self.names.values())
         if blank == "grad":
             self.blank = {id(n) for n in self.order}
         elif isinstance(blank, (list, tuple, set)):
-            unknown = [b for b in blank if b not in labels]
+            unknown = [b for b in blank if b not in known]
             if unknown:
                 raise ValueError(
                     f"worksheet(blank=...): no node is labelled {unknown} "
-                    f"(labels: {', '.join(sorted(labels)) or 'none'})"
+                    f"(names: {', '.join(sorted(known)) or 'none'})"
                 )
-            self.blank = {id(n) for n in self.order if n.label in set(blank)}
+            self.blank = {id(n) for n in self.order if self.names[id(n)] in set(blank)}
         else:
             raise ValueError(f"worksheet(blank={blank!r}): give 'grad' or a list of labels")
-        reading = Picture(self.root, order=self.order).order  # the picture's reading order
-        self.wires = {n.label: f"w{i}" for i, n in enumerate(reading) if n.label}
-        self.asked = [n.label for n in reading if n.label and id(n) in self.blank]
+        index = Picture(self.root, order=self.order).index  # the picture's wire ids: w<index>
+        reading = reading_order(self.root)  # as the expression reads: w0 before w1
+        self.wires = {self.names[id(n)]: f"w{index[id(n)]}" for n in reading}
+        self.asked = [self.names[id(n)] for n in reading if id(n) in self.blank]
 
     def graph(self) -> graphviz.Digraph:
         """The sheet: values everywhere, the chosen gradients blank."""
-        pic = Picture(self.root, title=self.title, order=self.order)
+        return self._digraph(self.title, self.blank)
+
+    def key(self) -> graphviz.Digraph:
+        """The answer key: the same picture, with the same names, every gradient drawn."""
+        return self._digraph("Answer key", set())
+
+    def _digraph(self, title: str, blank: set[int]) -> graphviz.Digraph:
+        """The picture with the nodes in `blank` blank and every other gradient filled in."""
+        pic = Picture(self.root, title=title, order=self.order)
+        pic.names = dict(self.names)
+        right = {id(n): self.sheet[self.names[id(n)]]["expected"] for n in self.order}
         marks = Marks(
-            grads={id(n): BLANK if id(n) in self.blank else node_grad(self, n) for n in self.order},
+            grads={id(n): BLANK if id(n) in blank else right[id(n)] for n in self.order},
             branches={
-                (id(gate), k): BLANK
+                (id(gate), k): BLANK if id(n) in blank else gate.local_grads[k] * right[id(gate)]
                 for n in self.order
-                if id(n) in self.blank
                 for gate, k in pic.users[id(n)]
             },
         )
         return pic.digraph(marks).graph
 
-    def key(self) -> graphviz.Digraph:
-        """The answer key: the same graph with every gradient drawn."""
-        return draw(self.root, title="Answer key", max_nodes=None)
-
     def answers(self) -> dict[str, float]:
-        """The right gradient of each blank labelled node (d root / d node)."""
-        return {label: self.sheet[label]["expected"] for label in self.asked}
+        """The right gradient of each blank node (d root / d node), by name, in reading order."""
+        return {name: self.sheet[name]["expected"] for name in self.asked}
+
+    def check(self, answers: dict[str, float]) -> AnswerReport:
+        """check_answers with the sheet's names: the same verdicts as the page."""
+        return check_answers(self.root, answers, self.names)
 
     def render(self, path: str | Path, timeout: float | None = None) -> Path:
         """Write the sheet: .svg, .png, .pdf or .dot by the suffix; .html writes the page."""
@@ -87,7 +101,7 @@ class Worksheet:
 
     # ------------------------------------------------------------------------ the page
     def page(self) -> str:
-        """The fill-in page: the sheet's SVG, one box per blank labelled gradient, feedback."""
+        """The fill-in page: the sheet's SVG, one box per blank gradient, feedback."""
         svg = picture_bytes(self.graph(), ".svg").decode()
         svg = svg[svg.index("<svg") :]  # drop the XML prologue and doctype
         data = {
@@ -96,7 +110,7 @@ class Worksheet:
             "asked": [{"label": a, "wire": self.wires.get(a, "")} for a in self.asked],
             "sheet": {a: self.sheet[a] for a in self.asked},
         }
-        top = html.escape(self.root.label or "out")
+        top = html.escape(self.names[id(self.root)])
         rows = "".join(
             f'<tr><td><label for="a{i}">d{top} / d{html.escape(a)}</label></td>'
             f'<td><input id="a{i}" data-label="{html.escape(a)}" inputmode="decimal" size="8">'
@@ -111,16 +125,9 @@ class Worksheet:
         return write_file(path, self.page().encode())
 
 
-def node_grad(ws: Worksheet, node: Any) -> Any:
-    """A gradient drawn on the sheet (not blank): the right one, from the answer sheet when
-    the node is labelled, else the node's own."""
-    entry = ws.sheet.get(node.label) if node.label else None
-    return entry["expected"] if entry else node.grad
-
-
 def worksheet(root: Any, blank: str | list[str] = "grad", title: str | None = None) -> Worksheet:
     """The graph of `root` with gradients left blank: every one (`blank="grad"`) or those
-    of the nodes labelled in `blank`. Label the nodes the learner answers for."""
+    of the nodes named in `blank` (labels, or the picture's names such as "mul1")."""
     return Worksheet(root, blank, title)
 
 

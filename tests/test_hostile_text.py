@@ -165,6 +165,12 @@ def test_explain_layers_markdown_with_a_hostile_module_name(name):
     md = re.sub(r"(`+)[^`].*?(?<!`)\1(?!`)", "", e._repr_markdown_())  # code spans: as is
     md = re.sub(r"\$\$.*?\$\$|\$[^$]*\$", "", md, flags=re.S)
     assert "<img" not in md and "`" not in md.replace("`weight`", "")
+    loss.backward()  # twice: the verdict names each module's .grad, still as text
+    md = explain_layers(loss, model)._repr_markdown_()
+    assert "accumulated over 2 backward passes" in md
+    md = re.sub(r"(`+)[^`].*?(?<!`)\1(?!`)", "", md)
+    md = re.sub(r"\$\$.*?\$\$|\$[^$]*\$", "", md, flags=re.S)
+    assert "<img" not in md and "`" not in md.replace("`weight`", "")
 
 
 def test_check_engine_markdown_keeps_a_learners_error_message_in_its_code_block():

@@ -157,6 +157,33 @@ def test_a_wrong_grad_is_reported_not_hidden():
     e = explain_layers(E, m)
     assert not e.agrees and e.layers[1].weight_agrees is False
     assert "✗ DIFFERS from 2.weight.grad" in str(e)
+    assert e.disagreements()[0].startswith("layer 1: 2.weight.grad is off by up to 0.001")
+    assert "backward ran for another loss" in e.disagreements()[-1]
+    assert len(e.disagreements()) == 2  # only the changed .grad, and the cause
+
+
+@pytest.mark.parametrize("passes", [2, 3])
+def test_backward_run_twice_without_zero_grad_is_named_with_its_cure(passes):
+    m, x, y = two_two_two()
+    E = 0.5 * ((m(x) - y) ** 2).sum()
+    for _ in range(passes):
+        E.backward()
+    e = explain_layers(E, m)
+    assert e.agrees is False
+    found = e.disagreements()
+    assert found[:4] == [
+        f"layer 0: 0.weight.grad is {passes}× the equations' ∂J/∂weight^0",
+        f"layer 0: 0.bias.grad is {passes}× the equations' ∂J/∂bias^0",
+        f"layer 1: 2.weight.grad is {passes}× the equations' ∂J/∂weight^1",
+        f"layer 1: 2.bias.grad is {passes}× the equations' ∂J/∂bias^1",
+    ]
+    assert f"accumulated over {passes} backward passes" in found[4] and "zero_grad()" in found[4]
+    text = str(e)
+    assert "SOMETHING DISAGREES" not in text and all(line in text for line in found)
+    assert f"accumulated over {passes} backward passes" in e._repr_markdown_()
+    m.zero_grad()
+    E.backward()
+    assert explain_layers(E, m).agrees is True and not explain_layers(E, m).disagreements()
 
 
 def test_before_backward_the_grads_are_not_checked_but_deltas_are():
@@ -164,6 +191,12 @@ def test_before_backward_the_grads_are_not_checked_but_deltas_are():
     e = explain_layers(0.5 * ((m(x) - y) ** 2).sum(), m)
     assert e.layers[0].weight_agrees is None and e.layers[0].delta_agrees
     assert "backward has not run" in str(e)
+    assert e.agrees is None and not e.agrees  # nothing was checked: not a pass
+    assert e.unchecked == ["0.weight.grad", "0.bias.grad", "2.weight.grad", "2.bias.grad"]
+    last = str(e).splitlines()[-1]
+    assert "the gradients are NOT checked: backward() has not run" in last
+    assert "every δ and gradient agrees" not in str(e)
+    assert "NOT checked" in e._repr_markdown_()
 
 
 def test_markdown_has_the_equations_and_matrices_in_latex():
@@ -180,7 +213,8 @@ def test_large_layers_are_summarised_not_printed_in_full():
     e = explain_layers(F.cross_entropy(model(X), rng.integers(0, 10, 64)), model)
     text = str(e)
     assert e.layers[0].grad_weight.shape == (40, 30) and len(text.splitlines()) < 40
-    assert "norm" in text and e.agrees
+    assert "norm" in text and all(L.delta_agrees for L in e.layers)
+    assert e.agrees is None  # no backward: the gradients were not checked
 
 
 @pytest.mark.parametrize(

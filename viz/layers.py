@@ -97,10 +97,29 @@ class LayerExplanation:
     batch: int  # N, the rows of the minibatch (1 for one example)
 
     @property
-    def agrees(self) -> bool:
-        """Every δ equals the engine's and every gradient the `.grad` backward stored."""
+    def agrees(self) -> bool | None:
+        """True when every δ equals the engine's and every gradient the `.grad` backward
+        stored; False when one differs; None when a `.grad` was None (backward has not run),
+        so the gradients were not checked."""
         checks = [c for L in self.layers for c in (L.delta_agrees, L.weight_agrees, L.bias_agrees)]
-        return all(c is not False for c in checks)
+        if any(c is False for c in checks):
+            return False
+        return None if self.unchecked else True
+
+    @property
+    def unchecked(self) -> list[str]:
+        """The parameters' `.grad` names that were None (backward has not run)."""
+        missing = []
+        for L in self.layers:
+            if L.recorded_weight is None:
+                missing.append(f"{L.name}.weight.grad")
+            if L.grad_bias is not None and L.recorded_bias is None:
+                missing.append(f"{L.name}.bias.grad")
+        return missing
+
+    def disagreements(self) -> list[str]:
+        """Each quantity that differs, by layer, then the likely cause (empty if none)."""
+        return disagreements(self.layers)
 
     def __str__(self) -> str:
         from .layers_text import text
@@ -382,6 +401,75 @@ def derivative(act: str, z: np.ndarray, a: np.ndarray, slope: float = 0.0) -> np
     if act == "":
         return np.ones_like(z)
     raise ValueError(f"explain_layers: {act} has no elementwise derivative")
+
+
+# ------------------------------------------------------------------ what differs, and why
+def disagreements(layers: list[Layer]) -> list[str]:
+    """One line per differing δ or `.grad` (layer, quantity, how far off), then the likely
+    cause: every `.grad` k times the equations' is k backward passes accumulated."""
+    lines, ratios = [], []
+    for L in layers:
+        k = L.index
+        if not L.delta_agrees:
+            off = _largest(L.delta, L.engine_delta)
+            lines.append(
+                f"layer {k}: δ^{k} differs from the engine's ∂J/∂z^{k} (by up to {off:.4g}): "
+                "the loss or the model is not what the equations assume, or a gate's backward "
+                "is wrong (gradtrace.check_gates(loss) says which)"
+            )
+        pairs = [("weight", L.grad_weight, L.recorded_weight, L.weight_agrees)]
+        pairs.append(("bias", L.grad_bias, L.recorded_bias, L.bias_agrees))
+        for what, ours, found, ok in pairs:
+            if ok is not False:
+                continue
+            r = _ratio(ours, found)
+            ratios.append(r)
+            how = f"{r:.4g}×" if r is not None else f"off by up to {_largest(ours, found):.4g} from"
+            lines.append(f"layer {k}: {L.name}.{what}.grad is {how} the equations' ∂J/∂{what}^{k}")
+    if ratios:
+        lines.append(_cause(ratios, layers))
+    return lines
+
+
+def _cause(ratios: list[float | None], layers: list[Layer]) -> str:
+    """The likely cause of `.grad`s that differ, from how many times the right one they are."""
+    counted = sum((L.grad_bias is not None) + 1 for L in layers)
+    first = ratios[0]
+    whole = first is not None and first >= 1.5 and abs(first - round(first)) < 1e-6
+    if whole and len(ratios) == counted and all(r is not None and _same(r, first) for r in ratios):
+        n = round(first)
+        return (
+            f"Likely cause: every .grad is exactly {n}× this loss's gradient, so gradients "
+            f"accumulated over {n} backward passes (backward adds to .grad): call "
+            "model.zero_grad() (or the optimiser's zero_grad()) before each backward()."
+        )
+    return (
+        "Likely cause: a .grad holds more than this loss's gradient: backward ran for another "
+        "loss, or the parameters changed after it, without model.zero_grad() in between (or a "
+        ".grad was set by hand)."
+    )
+
+
+def _ratio(ours: np.ndarray, found: np.ndarray) -> float | None:
+    """r when found = r · ours (to the dtype's precision), else None."""
+    if np.shape(ours) != np.shape(found):
+        return None
+    a, b = np.asarray(ours, dtype=np.float64), np.asarray(found, dtype=np.float64)
+    norm = float((a * a).sum())
+    if norm == 0:
+        return None
+    r = float((a * b).sum()) / norm
+    return r if _close(r * a, b) else None
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6 * max(abs(a), abs(b))
+
+
+def _largest(a: np.ndarray, b: np.ndarray) -> float:
+    if np.shape(a) != np.shape(b):
+        return float("inf")
+    return float(np.max(np.abs(np.asarray(a, dtype=np.float64) - b)))
 
 
 def _close(a: np.ndarray, b: np.ndarray) -> bool:

@@ -6,6 +6,7 @@ one format of style.py; a tensor small enough is written in full, row by row).
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from .style import matrix_tex, matrix_text, shape_text
@@ -39,9 +40,27 @@ def text(e: Any) -> str:
     for layer in e.layers:
         lines.append("")
         lines += _layer_lines(e, layer)
-    verdict = "every δ and gradient agrees" if e.agrees else "SOMETHING DISAGREES (see ✗ above)"
-    lines += ["", f"Checked against the engine: {verdict}."]
-    return "\n".join(lines)
+    return "\n".join(lines + ["", *verdict(e)])
+
+
+def verdict(e: Any) -> list[str]:
+    """The last lines: all agrees; or what differs and why; or that nothing was checked."""
+    if e.agrees:
+        return ["Checked against the engine: every δ and gradient agrees."]
+    if e.agrees is None:
+        deltas = "every δ agrees with the engine's ∂J/∂z, but " if _deltas_agree(e) else ""
+        are = "is" if len(e.unchecked) == 1 else "are"
+        return [
+            f"Checked against the engine: {deltas}the gradients are NOT checked: backward() "
+            f"has not run ({', '.join(e.unchecked)} {are} None). Call loss.backward() to "
+            "check them."
+        ]
+    found = e.disagreements()
+    return ["Checked against the engine: it DISAGREES (✗ above):", *[f"  {x}" for x in found]]
+
+
+def _deltas_agree(e: Any) -> bool:
+    return all(L.delta_agrees for L in e.layers)
 
 
 def head_rule(e: Any) -> str:
@@ -147,8 +166,8 @@ def markdown(e: Any) -> str:
             "",
         ]
         out += [f"- {row}" for row in _tex_rows(e, L)]
-    verdict = "every δ and gradient agrees" if e.agrees else "**something disagrees** (✗)"
-    out += ["", f"Checked against the engine: {verdict}."]
+    lines = verdict(e)
+    out += ["", _md_text(lines[0])] + [f"- {_md_text(x.strip())}" for x in lines[1:]]
     return "\n".join(out)
 
 
@@ -186,6 +205,11 @@ def _md_check(ok: bool | None, what: str = "") -> str:
     if ok is None:
         return f"(not checked: {what} is None)"
     return f"✓ equals {what}" if ok else f"✗ **differs from** {what}"
+
+
+def _md_text(s: str) -> str:
+    """A line naming modules (a user's text) as inert Markdown: no markup, no code span."""
+    return _md_escape(html.escape(s, quote=False)).replace("`", "&#96;")
 
 
 def _md_escape(s: str) -> str:

@@ -154,8 +154,9 @@ assert "dW = δᵀ·X" in picture.source and "(1, 2)ᵀ·(1, 2) = (2, 2)" in pic
 # above; the last one is the first layer's linear gate handing back dW = δᵀ·X:
 
 # %%
-steps = backward_steps(E, rankdir="TB")
+steps = backward_steps(E, rankdir="TB", size=8)   # at most 8 inches wide: fits the column
 print(steps.steps[-1].caption)
+assert 'size="8,100"' in steps[len(steps) - 1].source   # every frame scaled to the column
 steps[len(steps) - 1]
 
 # %% [markdown]

@@ -312,6 +312,40 @@ def test_two_two_two_network_page_steps_to_the_end(browser, tmp_path):
     assert [dd.text for dd in panel.find_elements("css selector", "dd")][1] == "0.0004386"
 
 
+def test_a_tensor_gradient_shows_row_by_row_at_the_last_step(browser, tmp_path):
+    # The Tensor 2-2-2: dE/dW under 0.weight is a 2x2 grid, as draw() shows it (it was one
+    # red line of nested lists), and its words for a screen reader still give every number.
+    from test_viz_matrix_pictures import two_two_two
+
+    _, E = two_two_two()
+    path = to_html(E, tmp_path / "tensor_222.html")
+    data = _data(path)
+    w = next(i for i, n in enumerate(data["nodes"]) if n["name"] == "0.weight")
+    _open(browser, path, f"#step={len(data['steps']) - 1}")
+    assert _severe(browser) == []
+    shown = browser.execute_script(
+        "var g = arguments[0];"
+        "return Array.prototype.filter.call(g.querySelectorAll('text.gt-grad'),"
+        "  function (t) { return t.textContent; }).map(function (t) {"
+        "  var b = t.getBoundingClientRect(); return [t.textContent, Math.round(b.top)]; });",
+        _node_group(browser, f"w{w}"),
+    )
+    assert [t for t, _ in shown] == ["0.0004386", "0.0008771", "0.0004977", "0.0009954"]
+    tops = [y for _, y in shown]
+    assert tops[0] == tops[1] < tops[2] == tops[3]  # two rows, one under the other
+    said = _node_group(browser, f"n{w}").find_element("css selector", "title")
+    assert "gradient [[0.0004386, 0.0008771], [0.0004977, 0.0009954]]" in said.get_attribute(
+        "textContent"
+    )
+    _open(browser, path, "#step=0")  # forward: no gradient yet, the grid is blank
+    blank = browser.execute_script(
+        "return Array.prototype.map.call(arguments[0].querySelectorAll('text.gt-grad'),"
+        "  function (t) { return t.textContent; }).join('');",
+        _node_group(browser, f"w{w}"),
+    )
+    assert blank == ""
+
+
 def test_two_explorers_on_one_page_keep_their_own_state(browser, tmp_path):
     # What a notebook with two explore() outputs holds: each steps on its own.
     a, b = explore(_xyz()), explore(_square_plus())
@@ -370,7 +404,10 @@ def _two_two_two_page(tmp_path):
 
 def test_axe_core_finds_no_violation_at_the_first_and_the_last_step(browser, page, tmp_path):
     browser.set_script_timeout(60)
-    for path in (page, _two_two_two_page(tmp_path)):
+    from test_viz_matrix_pictures import two_two_two
+
+    tensors = to_html(two_two_two()[1], tmp_path / "tensor_222.html")  # gradients as grids
+    for path in (page, _two_two_two_page(tmp_path), tensors):
         last = len(_data(path)["steps"]) - 1
         for k in (0, last):
             _open(browser, path, f"#step={k}")

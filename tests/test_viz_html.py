@@ -289,6 +289,26 @@ def test_tensor_graph_steps_by_each_gate_rule_and_shows_matrices():
     assert any("da = δ × b = [[1, 2], [3, 4]]" in c for c in captions)
 
 
+def test_a_small_tensor_gradient_on_the_page_is_a_grid_row_by_row_as_draw_shows_it():
+    # Issue 19: dE/dW of the Tensor 2-2-2 is a 2x2 grid in draw() and the frames; the page
+    # wrote it as one line of nested lists. Its slot holds the rows, the picture one text per
+    # number (laid out once at each number's widest), in two rows.
+    from test_viz_matrix_pictures import two_two_two
+
+    m, E = two_two_two()
+    page = explore(E).page()
+    data = _data(page)
+    w = f"w{next(i for i, n in enumerate(data['nodes']) if n['name'] == '0.weight')}"
+    rows = [["0.0004386", "0.0008771"], ["0.0004977", "0.0009954"]]  # dE/dw1..w4, the notes'
+    assert data["slots"][w]["g"] == [[data["slots"][w]["g"][0][0], rows]]
+    group = re.search(rf'<g [^>]*data-name="{w}"[^>]*>(.*?)</g>', page, re.S).group(1)
+    assert "[[0.0004386" not in group  # never the one-line form on the wire
+    red = re.findall(r'<text [^>]*y="([-\d.]+)"[^>]*fill="#c62828">([^<]*)</text>', group)
+    assert [t for _, t in red] == [v for r in rows for v in r]
+    ys = [y for y, _ in red]
+    assert ys[0] == ys[1] != ys[2] == ys[3]  # two rows of two numbers
+
+
 def test_to_html_wants_an_html_suffix(tmp_path):
     with pytest.raises(ValueError, match=r"\.html"):
         to_html(_xyz(), tmp_path / "page.svg")

@@ -124,12 +124,24 @@ def rule_cells(gate: Any, k: int) -> list[str]:
     return [cell(f"d{name} = {text}", BLUE, 10), cell(shapes, BLUE, 9)]
 
 
+@dataclass(frozen=True)
+class TextGrid:
+    """A small tensor already written out, row by row (the page lays out its widest texts)."""
+
+    rows: tuple[tuple[str, ...], ...]
+
+
 def matrix_cell(array: Any, color: str, fmt: Format = DEFAULT_FORMAT, align: str = "CENTER") -> str:
     """A small tensor in full, row by row, between two rules (a matrix as the notes write
     it); a bigger one as its one-line summary. Numbers at `fmt` (four significant digits)."""
     rows = grid_rows(array, fmt)
     if rows is None or len(rows) * len(rows[0]) == 1:
         return cell(summary(array, fmt), color)
+    return grid_cell(rows, color, align)
+
+
+def grid_cell(rows: Any, color: str, align: str = "CENTER") -> str:
+    """Rows of number texts as a grid between two rules (`matrix_cell`'s picture)."""
     last = len(rows[0]) - 1
     trs = []
     for row in rows:
@@ -267,6 +279,8 @@ class Picture:
             return [cell("")]
         if isinstance(grad, str):  # already written out, e.g. "1 + 1 = 2" in the steps
             return [cell(grad, RED)]
+        if isinstance(grad, TextGrid):  # a small tensor already written out, row by row
+            return [grid_cell(grad.rows, RED, "LEFT" if self.vertical else "CENTER")]
         if grad is None:
             if getattr(node, "requires_grad", True) is False:
                 hint = "no grad (requires_grad=False)"

@@ -5,7 +5,8 @@
    class="gt-data">); this script sets up every explorer on the page once, so two in one
    notebook never clash. The picture is laid out once with every changing text at its widest;
    data.slots says, per wire (by its Graphviz name, data-name), which gradient text shows from
-   which backward step on ("g": [[step, text], ...]) and at which backward step the product
+   which backward step on ("g": [[step, text], ...]; a small tensor's text is its rows, a list
+   of lists of numbers' texts, one per number of the grid in the picture) and at which backward step the product
    local x upstream shows ("p": [step, text]). Forward steps dim what is not computed yet. */
 (function () {
   "use strict";
@@ -69,7 +70,7 @@
           if (fill === data.valueColor) classes.push([t, "gt-val"]);
           if (fill === data.gradColor) classes.push([t, "gt-grad"]);
           if (!slot) return;
-          if (fill === data.gradColor && slot.g) texts.push([slot, "gradText", t]);
+          if (fill === data.gradColor && slot.g) texts.push([slot, "gradTexts", t]);
           if (fill === data.productColor && slot.p) texts.push([slot, "productText", t]);
         });
         if (g.classList.contains("node")) boxes.push([g, g.getBBox()]);
@@ -78,21 +79,34 @@
       boxes.forEach(function (b) { addHitArea(b[0], b[1]); });
       classes.forEach(function (c) { c[0].classList.add(c[1]); });
       texts.forEach(function (x) {
-        x[0][x[1]] = x[2];  // the page anchored it at the middle of its wire
+        // the page anchored it at the middle of its wire; a grid has one text per number
+        if (x[1] === "gradTexts") (x[0].gradTexts = x[0].gradTexts || []).push(x[2]);
+        else x[0][x[1]] = x[2];
         x[2].textContent = "";
       });
       prepared[j] = byNode;
       return byNode;
     }
 
+    // A tensor's rows on one line, for the words a screen reader says: "[[1, 2], [3, 4]]".
+    function inline(rows) {
+      var said = rows.map(function (r) { return "[" + r.join(", ") + "]"; }).join(", ");
+      return rows.length > 1 ? "[" + said + "]" : said;
+    }
+
     // What backward step b (-1: still forward) shows in each wire's changing texts.
     function showSlots(b) {
       slotList.forEach(function (slot) {
-        if (slot.gradText) {
+        if (slot.gradTexts) {
           var text = "";
           for (var c = 0; c < slot.g.length && slot.g[c][0] <= b; c++) text = slot.g[c][1];
-          if (slot.gradText.textContent !== text) slot.gradText.textContent = text;
-          slot.grad = text;
+          // a small tensor's gradient is its rows, written number by number into the grid
+          var cells = Array.isArray(text) ? [].concat.apply([], text) : [text];
+          slot.gradTexts.forEach(function (t, k) {
+            var said = cells[k] === undefined ? "" : cells[k];
+            if (t.textContent !== said) t.textContent = said;
+          });
+          slot.grad = Array.isArray(text) ? inline(text) : text;
         }
         if (slot.productText) {
           var p = slot.p[0] === b ? slot.p[1] : "";

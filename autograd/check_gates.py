@@ -338,90 +338,139 @@ def _tensor_gate(
     if gate is None:
         return [(i, math.nan, math.nan, NO_FORWARD) for i in range(len(node.parents))]
     xs = [np.array(p.data, dtype=np.float64) for p in node.parents]
-
     out = gate.forward(*xs, **settings)  # at the recorded inputs, in float64
     out, saved = out if type(out) is tuple else (out, None)
     out = np.asarray(out, dtype=np.float64)
     if out.size == 0:
         return []
-    if not all(np.isfinite(a).all() for a in [*xs, out]):
-        return [
-            (i, math.nan, math.nan, NOT_FINITE)
-            for i, p in enumerate(node.parents)
-            if p.requires_grad
-        ]
-    if _on_purpose(node, xs, **settings):
-        note = f"{ON_PURPOSE}: {gate.on_purpose_note}"
-        return [
-            (i, math.nan, math.nan, note) for i, p in enumerate(node.parents) if p.requires_grad
-        ]
+    skipped = _not_probed(node, xs, out, settings)
+    if skipped is not None:
+        return skipped
     g = np.ones_like(out) if out.size == 1 else rng.standard_normal(out.shape)
     if not math.isfinite(float(np.abs(g * out).sum())):  # sum(g * out) overflows near 1e308
-        needy = [i for i, p in enumerate(node.parents) if p.requires_grad]
-        return [(i, math.nan, math.nan, f"{NOT_FINITE} (sum(g * out) overflows)") for i in needy]
-    kwargs = settings if saved is None else {**settings, **saved}
-    if gate.wants_needs:
-        kwargs = {**kwargs, "needs": [p.requires_grad for p in node.parents]}
-    grads = gate.vjp(g, out, *xs, **kwargs)
+        return _each_needy_input(node, f"{NOT_FINITE} (sum(g * out) overflows)")
+    grads = _tensor_vjp(node, g, out, xs, settings, saved)
     if type(grads) not in (tuple, list) or len(grads) != len(xs):
         note = f"its vjp returned {grads!r:.40} where {len(xs)} gradients were due"
         return [(i, math.nan, math.nan, note) for i in range(len(xs))]
+    at = _At(node, xs, out, g, eps, rtol, atol)
     results = []
     for i, (p, x) in enumerate(zip(node.parents, xs, strict=True)):
         if not p.requires_grad or x.size == 0:
             continue
         try:
-            if grads[i] is None:
-                gi = np.zeros_like(x)
-            elif gate.builtin:
-                gi = np.asarray(grads[i], np.float64)
-            else:  # a learner's VJP: the engine's own checks (shape, NaN, complex, strings)
-                gi = checked_vjp(gate.name, i, grads[i], x, out, g, xs).astype(np.float64)
-            gi = unbroadcast(gi, x.shape, node.op, i)
-        except (
-            TypeError,
-            ValueError,
-        ) as e:  # a VJP the engine refuses: wrong, whatever the numbers
+            gi = _input_gradient(at, i, grads[i])
+        except (TypeError, ValueError) as e:  # a VJP the engine refuses: wrong whatever numbers
             results.append((i, math.nan, math.nan, str(e)))
             continue
-        # A one-element input is moved by itself (its numbers are then d/dx), a larger one
-        # along random directions, each element in proportion to its size (at least 1).
-        if x.size == 1:
-            directions, size = [np.ones_like(x)], abs(float(x.reshape(-1)[0]))
-        else:
-            # A direction has each element in proportion to its size and at least 1 (atol
-            # keeps its meaning: a slope along v of size >= 1 per element); the step moves
-            # the smallest element by eps of itself, so a tiny divisor is not crossed.
-            scale = np.maximum(np.abs(x), 1.0)
-            directions = [rng.standard_normal(x.shape) * scale for _ in range(probes)]
-            nonzero = np.abs(x[x != 0])
-            size = min(1.0, float(nonzero.min())) if nonzero.size else 1.0
-        rounding = noise(out, g)
-        worst = None
-        for v in directions:
-            # <vjp(g), v> is a sum of terms that may cancel: its tolerance is relative to the
-            # size of the terms, sum |vjp(g) * v|, as an elementwise comparison's would be
-            terms = gi * v
-            analytic, magnitude = float(terms.sum()), float(np.abs(terms).sum())
-            h = step(size, rounding, magnitude, eps, rtol, atol)
-
-            def phi(t: float, i: int = i, v: np.ndarray = v) -> float:
-                moved = list(xs)
-                moved[i] = xs[i] + t * v
-                try:
-                    y = np.asarray(rerun(node, moved), dtype=np.float64)
-                except (ArithmeticError, ValueError):
-                    return math.nan
-                return float((g * y).sum())
-
-            numeric, reason = retried(phi, h, eps, rtol, atol, rounding)
-            excess = abs(analytic - numeric) - (atol + rtol * max(abs(numeric), magnitude))
-            key = (not reason, not excess <= 0, excess if excess == excess else math.inf)
-            # the worst probe: one that was compared, then one that disagrees, then by how much
-            if worst is None or key > worst[0]:
-                worst = (key, (i, analytic, numeric, reason, magnitude))
-        results.append(worst[1])
+        results.append(_worst_probe(at, i, gi, *_directions(x, probes, rng)))
     return results
+
+
+@dataclass(frozen=True)
+class _At:
+    """A Tensor gate at its recorded inputs, with the upstream g and tolerances its probes use."""
+
+    node: Tensor
+    xs: list[np.ndarray]
+    out: np.ndarray
+    g: np.ndarray
+    eps: float
+    rtol: float
+    atol: float
+
+
+def _each_needy_input(node: Tensor, note: str) -> list[Result]:
+    """Every input that needs a gradient, set apart with `note`."""
+    return [(i, math.nan, math.nan, note) for i, p in enumerate(node.parents) if p.requires_grad]
+
+
+def _not_probed(node: Tensor, xs: list, out: np.ndarray, settings: dict) -> list[Result] | None:
+    """The inputs set apart when the gate has no slope to compare here, else None."""
+    if not all(np.isfinite(a).all() for a in [*xs, out]):
+        return _each_needy_input(node, NOT_FINITE)
+    if _on_purpose(node, xs, **settings):
+        return _each_needy_input(node, f"{ON_PURPOSE}: {node.gate.on_purpose_note}")
+    return None
+
+
+def _tensor_vjp(
+    node: Tensor, g: np.ndarray, out: np.ndarray, xs: list, settings: dict, saved: Any
+) -> Any:
+    """The gate's VJP of g at the recorded inputs, given what its forward saved."""
+    gate = node.gate
+    kwargs = settings if saved is None else {**settings, **saved}
+    if gate.wants_needs:
+        kwargs = {**kwargs, "needs": [p.requires_grad for p in node.parents]}
+    return gate.vjp(g, out, *xs, **kwargs)
+
+
+def _input_gradient(at: _At, i: int, grad: Any) -> np.ndarray:
+    """Input i's gradient as the engine would take it (raises where the engine refuses it)."""
+    x, gate = at.xs[i], at.node.gate
+    if grad is None:
+        gi = np.zeros_like(x)
+    elif gate.builtin:
+        gi = np.asarray(grad, np.float64)
+    else:  # a learner's VJP: the engine's own checks (shape, NaN, complex, strings)
+        gi = checked_vjp(gate.name, i, grad, x, at.out, at.g, at.xs).astype(np.float64)
+    return unbroadcast(gi, x.shape, at.node.op, i)
+
+
+def _directions(
+    x: np.ndarray, probes: int, rng: np.random.Generator
+) -> tuple[list[np.ndarray], float]:
+    """The directions to move input x along, and the size the step is taken relative to."""
+    # A one-element input is moved by itself (its numbers are then d/dx), a larger one
+    # along random directions, each element in proportion to its size (at least 1).
+    if x.size == 1:
+        return [np.ones_like(x)], abs(float(x.reshape(-1)[0]))
+    # A direction has each element in proportion to its size and at least 1 (atol
+    # keeps its meaning: a slope along v of size >= 1 per element); the step moves
+    # the smallest element by eps of itself, so a tiny divisor is not crossed.
+    scale = np.maximum(np.abs(x), 1.0)
+    directions = [rng.standard_normal(x.shape) * scale for _ in range(probes)]
+    nonzero = np.abs(x[x != 0])
+    return directions, min(1.0, float(nonzero.min())) if nonzero.size else 1.0
+
+
+def _worst_probe(
+    at: _At, i: int, gi: np.ndarray, directions: list[np.ndarray], size: float
+) -> Result:
+    """Input i probed along each direction; the worst probe is the one reported."""
+    rounding = noise(at.out, at.g)
+    worst = None
+    for v in directions:
+        key, result = _probe(at, i, gi, v, size, rounding)
+        # the worst probe: one that was compared, then one that disagrees, then by how much
+        if worst is None or key > worst[0]:
+            worst = (key, result)
+    return worst[1]
+
+
+def _probe(
+    at: _At, i: int, gi: np.ndarray, v: np.ndarray, size: float, rounding: float
+) -> tuple[tuple, Result]:
+    """<vjp(g), v> against the slope of sum(g * forward) along v, with how badly they differ."""
+    # <vjp(g), v> is a sum of terms that may cancel: its tolerance is relative to the
+    # size of the terms, sum |vjp(g) * v|, as an elementwise comparison's would be
+    terms = gi * v
+    analytic, magnitude = float(terms.sum()), float(np.abs(terms).sum())
+    h = step(size, rounding, magnitude, at.eps, at.rtol, at.atol)
+
+    def phi(t: float) -> float:
+        moved = list(at.xs)
+        moved[i] = at.xs[i] + t * v
+        try:
+            y = np.asarray(rerun(at.node, moved), dtype=np.float64)
+        except (ArithmeticError, ValueError):
+            return math.nan
+        return float((at.g * y).sum())
+
+    numeric, reason = retried(phi, h, at.eps, at.rtol, at.atol, rounding)
+    excess = abs(analytic - numeric) - (at.atol + at.rtol * max(abs(numeric), magnitude))
+    key = (not reason, not excess <= 0, excess if excess == excess else math.inf)
+    return key, (i, analytic, numeric, reason, magnitude)
 
 
 # ---------------------------------------------------------------------- the table

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -73,74 +75,22 @@ def fit(
     optimizer's step, so the loss node's graph holds the numbers that made its gradients;
     e.g. `gradtrace.viz.watch(model)`.
     """
-    if not isinstance(model, Module):
-        raise TypeError(f"model: expected an nn.Module, got {type(model).__name__}")
-    params = model.parameters()
-    if not params:
-        raise ValueError("model: it has no parameters to train")
-    scalar = isinstance(params[0], Value)
+    params = _parameters_to_train(model)
     X, y = _check_data(model, X, y, "X", "y")
-    if validation is not None:
-        if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
-            raise ValueError("validation: expected a pair (X_val, y_val)")
-        X_val, y_val = _check_data(model, *validation, "validation X", "validation y")
+    validation = _check_validation(model, validation)
     epochs = check_count("epochs", epochs, minimum=0, who="fit")
     batch_size = check_count("batch_size", batch_size, who="fit")
     if optimizer is None:
         optimizer = Adam(params, lr=1e-3)
-    classify = _is_classification(y)
     if threshold is None:
         threshold = 0.5 if _ends_in_sigmoid(model) else 0.0
-    rng = make_rng(seed=seed)
-
-    history: dict[str, list[float]] = {"loss": [], "lr": [], "time": []}
-    if classify:
-        history["accuracy"] = []
-    if validation is not None:
-        history["val_loss"] = []
-        if classify:
-            history["val_accuracy"] = []
-
-    n_batches = -(-len(X) // batch_size)
-    bar = progress_bar(epochs * n_batches, progress)
-    try:
-        for epoch in range(epochs):
-            bar.set_description(f"epoch {epoch + 1}/{epochs}")
-            start = time.perf_counter()
-            model.train()
-            total_loss, correct, seen = 0.0, 0, 0
-            for Xb, yb in batches(X, y, batch_size, shuffle=shuffle, seed=rng):
-                out = _forward(model, Xb, scalar)
-                loss = loss_fn(out, yb)
-                optimizer.zero_grad()
-                loss.backward()
-                if callback is not None:
-                    callback(loss)
-                optimizer.step()
-                if max_norm is not None:
-                    max_norm_(model, max_norm)
-                total_loss += _scalar(loss) * len(Xb)
-                seen += len(Xb)
-                if classify:
-                    correct += int(np.sum(_predict(out, yb, threshold) == yb))
-                bar.update(1)
-                bar.set_postfix(loss=f"{total_loss / seen:.4f}", refresh=False)
-            history["loss"].append(total_loss / seen)
-            if classify:
-                history["accuracy"].append(correct / seen)
-            if validation is not None:
-                val_loss, val_acc = evaluate(model, loss_fn, X_val, y_val, threshold)
-                history["val_loss"].append(val_loss)
-                if classify:
-                    history["val_accuracy"].append(val_acc)
-                    bar.set_postfix(loss=f"{total_loss / seen:.4f}", val_acc=f"{val_acc:.3f}")
-            history["lr"].append(optimizer.lr)
-            if scheduler is not None:
-                scheduler.step()
-            history["time"].append(time.perf_counter() - start)
-    finally:
-        bar.close()
-    return history
+    scalar, classify = isinstance(params[0], Value), _is_classification(y)
+    run = _Run(
+        model, loss_fn, optimizer, scheduler, scalar, classify, threshold, max_norm, callback
+    )
+    data = partial(batches, X, y, batch_size, shuffle=shuffle, seed=make_rng(seed=seed))
+    bar = progress_bar(epochs * -(-len(X) // batch_size), progress)
+    return _train(run, epochs, data, validation, bar)
 
 
 def evaluate(
@@ -183,7 +133,127 @@ def predict(model: Module, X: Any, threshold: float | None = None) -> np.ndarray
     return _predict(out, np.zeros(1, dtype=np.int64), threshold)
 
 
+# ---------------------------------------------------------------------- the loop
+@dataclass
+class _Run:
+    """What stays fixed over one call of `fit`: the model, its loss, how it steps and scores."""
+
+    model: Module
+    loss_fn: Callable[[Any, np.ndarray], Any]
+    optimizer: Optimizer
+    scheduler: LRScheduler | None
+    scalar: bool
+    classify: bool
+    threshold: float
+    max_norm: float | None
+    callback: Callable[[Any], None] | None
+
+
+def _train(
+    run: _Run,
+    epochs: int,
+    data: Callable[[], Any],
+    validation: tuple[np.ndarray, np.ndarray] | None,
+    bar: Any,
+) -> dict[str, list[float]]:
+    """Run the epochs, one history entry each; the bar is closed even when a step raises."""
+    history = _empty_history(run.classify, validation is not None)
+    try:
+        for epoch in range(epochs):
+            bar.set_description(f"epoch {epoch + 1}/{epochs}")
+            start = time.perf_counter()
+            loss, accuracy = _train_epoch(run, data(), bar)
+            _record_epoch(run, history, loss, accuracy, validation, bar)
+            history["time"].append(time.perf_counter() - start)
+    finally:
+        bar.close()
+    return history
+
+
+def _empty_history(classify: bool, validated: bool) -> dict[str, list[float]]:
+    """The history's lists, keyed as `fit`'s docstring says, accuracy only for class labels."""
+    history: dict[str, list[float]] = {"loss": [], "lr": [], "time": []}
+    if classify:
+        history["accuracy"] = []
+    if validated:
+        history["val_loss"] = []
+        if classify:
+            history["val_accuracy"] = []
+    return history
+
+
+def _train_epoch(run: _Run, data: Any, bar: Any) -> tuple[float, float]:
+    """One pass over the batches: (mean loss, accuracy of the batches as they were trained)."""
+    run.model.train()
+    total_loss, correct, seen = 0.0, 0, 0
+    for Xb, yb in data:
+        out, loss = _train_step(run, Xb, yb)
+        total_loss += _scalar(loss) * len(Xb)
+        seen += len(Xb)
+        if run.classify:
+            correct += int(np.sum(_predict(out, yb, run.threshold) == yb))
+        bar.update(1)
+        bar.set_postfix(loss=f"{total_loss / seen:.4f}", refresh=False)
+    return total_loss / seen, correct / seen
+
+
+def _train_step(run: _Run, Xb: np.ndarray, yb: np.ndarray) -> tuple[Any, Any]:
+    """Forward, backward, the callback, the optimizer's step, then the max-norm constraint."""
+    out = _forward(run.model, Xb, run.scalar)
+    loss = run.loss_fn(out, yb)
+    run.optimizer.zero_grad()
+    loss.backward()
+    if run.callback is not None:
+        run.callback(loss)
+    run.optimizer.step()
+    if run.max_norm is not None:
+        max_norm_(run.model, run.max_norm)
+    return out, loss
+
+
+def _record_epoch(
+    run: _Run,
+    history: dict[str, list[float]],
+    loss: float,
+    accuracy: float,
+    validation: tuple[np.ndarray, np.ndarray] | None,
+    bar: Any,
+) -> None:
+    """Append the epoch's numbers (validated in eval mode), then step the scheduler."""
+    history["loss"].append(loss)
+    if run.classify:
+        history["accuracy"].append(accuracy)
+    if validation is not None:
+        val_loss, val_acc = evaluate(run.model, run.loss_fn, *validation, run.threshold)
+        history["val_loss"].append(val_loss)
+        if run.classify:
+            history["val_accuracy"].append(val_acc)
+            bar.set_postfix(loss=f"{loss:.4f}", val_acc=f"{val_acc:.3f}")
+    history["lr"].append(run.optimizer.lr)
+    if run.scheduler is not None:
+        run.scheduler.step()
+
+
 # ---------------------------------------------------------------------- helpers
+def _parameters_to_train(model: Module) -> list[Any]:
+    """The model's parameters, refusing a non-Module or a model with none."""
+    if not isinstance(model, Module):
+        raise TypeError(f"model: expected an nn.Module, got {type(model).__name__}")
+    params = model.parameters()
+    if not params:
+        raise ValueError("model: it has no parameters to train")
+    return params
+
+
+def _check_validation(model: Module, validation: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """The validation pair, checked as the training data is (None when not given)."""
+    if validation is None:
+        return None
+    if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
+        raise ValueError("validation: expected a pair (X_val, y_val)")
+    return _check_data(model, *validation, "validation X", "validation y")
+
+
 def _forward(model: Module, X: np.ndarray, scalar: bool) -> Any:
     """A Tensor model sees the whole batch; a scalar model one row at a time."""
     if scalar:

@@ -1,5 +1,6 @@
-"""The explorer page's size, write time and Chromium load time for chains of 10, 100 and 1,000
-nodes drawn in full (max_nodes=None, max_bytes=None).
+"""The explorer page's size, write time and Chromium load time for graphs of 10, 100 and 1,000
+nodes drawn in full (max_nodes=None, max_bytes=None): a chain, and a chain with an input leaf
+at every gate (each leaf has its own chain-rule path back from the root in the node panel).
 
     .venv/bin/python benchmarks/bench_page.py [--nodes 10 100 1000] [--no-browser]
 
@@ -28,6 +29,18 @@ def chain(n: int) -> Value:
         v = v * 0.9 if i % 2 == 0 else v.tanh()
     v.backward()
     return v
+
+
+def leaf_per_gate(n: int) -> Value:
+    """x, then f = tanh(f + c) with its own leaf c until `n` nodes (1,000: 333 times)."""
+    f = Value(0.5, "x")
+    for i in range((n - 1) // 3):
+        f = (f + Value(0.01 * (i % 7) - 0.03)).tanh()
+    f.backward()
+    return f
+
+
+GRAPHS = {"chain": chain, "leaf per gate": leaf_per_gate}
 
 
 def estimate(root: Value) -> int | None:
@@ -77,22 +90,23 @@ def main() -> None:
     args = parser.parse_args()
     driver = None if args.no_browser else browser()
     folder = Path(tempfile.mkdtemp(prefix="gradtrace-bench-page-"))
-    print("| nodes | page | write s | Chromium load s |")
-    print("|---|---|---|---|")
+    print("| graph | nodes | page | write s | Chromium load s |")
+    print("|---|---|---|---|---|")
     try:
-        for n in args.nodes:
-            root = chain(n)
+        for (kind, make), n in ((g, n) for g in GRAPHS.items() for n in args.nodes):
+            root = make(n)
+            n = len(page.topological_order(root))
             guess = estimate(root)
             if guess is not None and guess > args.skip_mb * 1e6:
-                print(f"| {n} | ~{guess / 1e6:,.0f} MB (estimated, not written) | - | - |")
+                print(f"| {kind} | {n} | ~{guess / 1e6:,.0f} MB (estimated, not written) | - | - |")
                 continue
-            path = folder / f"chain{n}.html"
+            path = folder / f"{kind.replace(' ', '_')}{n}.html"
             start = time.perf_counter()
             page.to_html(root, path, max_nodes=None, max_bytes=None)
             seconds = time.perf_counter() - start
             size = path.stat().st_size
             load = f"{load_seconds(driver, path):.2f}" if driver else "-"
-            print(f"| {n} | {size / 1e6:.2f} MB | {seconds:.2f} | {load} |")
+            print(f"| {kind} | {n} | {size / 1e6:.2f} MB | {seconds:.2f} | {load} |")
             sys.stdout.flush()
     finally:
         if driver:

@@ -254,6 +254,7 @@ def test_clicking_a_node_shows_its_panel_and_hovering_another_shows_that_one(bro
     assert [dd.text for dd in panel.find_elements("css selector", "dd")][:2] == ["-2", "-4"]
     chain = [p.text for p in panel.find_elements("css selector", ".gt-explain")]
     assert chain[0] == "df/dx = df/dadd · dadd/dx = -4 × 1 = -4"  # viz.explain's sum
+    assert chain[1:] == ["df/dadd · dadd/dx = -4 × 1 = -4"]  # its one path, from data.factors
     # Leaving the picture brings back the node that was clicked.
     ActionChains(browser).move_to_element(browser.find_element("css selector", "h1")).perform()
     assert panel.find_element("css selector", "h2").text == "add"

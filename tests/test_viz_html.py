@@ -171,8 +171,15 @@ def test_chain_rule_panel_comes_from_explain(xyz_page):
     x = nodes["x"]["chain"]
     assert x["sum"] == "df/dx = df/dadd · dadd/dx = -4 × 1 = -4"
     assert x["headline"].startswith("How backprop got df/dx = -4")
-    assert x["paths"] == ["df/dadd · dadd/dx = -4 × 1 = -4"]
+    assert _paths(_data(xyz_page), x) == ["df/dadd · dadd/dx = -4 × 1 = -4"]
     assert nodes["add"]["chain"]["sum"] == "df/dadd = -4" and nodes["add"]["chain"]["paths"] == []
+
+
+def _paths(data, chain):
+    """A node's chain-rule paths as the page writes them (each kept as its last factor)."""
+    from gradtrace.viz.page_paths import path_text
+
+    return [path_text(data["factors"], p) for p in chain["paths"]]
 
 
 def _steps_only(root):
@@ -203,8 +210,9 @@ def test_a_value_used_twice_lists_its_parts():
     a = Value(3.0, "a")
     g = a * a + a  # by hand: dg/da = 2a + 1 = 7, in three parts 3 + 3 + 1
     g.backward()
-    node = next(n for n in _data(explore(g).body)["nodes"] if n["name"] == "a")
-    assert node["chain"]["paths"][-1].endswith("= 1")  # the path straight into the + gate
+    data = _data(explore(g).body)
+    node = next(n for n in data["nodes"] if n["name"] == "a")
+    assert _paths(data, node["chain"])[-1].endswith("= 1")  # the path straight into the + gate
     assert node["grad"] == "7" and node["parts"] == "1 + 3 + 3 = 7"  # the + gate's part first
 
 
@@ -269,6 +277,47 @@ def test_a_page_of_1000_nodes_drawn_in_full_stays_under_5_megabytes():
     page = explore(_chain(1000), max_nodes=None).page()
     assert page.count("<svg") == 1 and 'data-steps="2000"' in page  # 999 gates twice, 2 seeds
     assert len(page.encode()) < 5_000_000
+
+
+def _leaf_per_gate(gates):
+    """x, then `gates` times f = tanh(f + c), each c its own input leaf: 3 * gates + 1 nodes."""
+    f = Value(0.5, "x")
+    for i in range(gates):
+        f = (f + Value(0.01 * (i % 7) - 0.03)).tanh()
+    f.backward()
+    return f
+
+
+def test_a_page_of_1000_nodes_with_an_input_at_every_gate_stays_under_5_megabytes():
+    # Each of the 334 inputs has one path back from the root, of up to 666 factors: written out
+    # in full they made the page 5.4 MB; each factor is now kept once, shared by the paths.
+    f = _leaf_per_gate(333)
+    page = explore(f, max_nodes=None, max_bytes=None).page()
+    data = _data(page)
+    assert len(data["nodes"]) == 1000 and page.count("<svg") == 1
+    assert len(page.encode()) < 5_000_000
+    first = next(n for n in data["nodes"] if n["name"] == "leaf1")["chain"]
+    (text,) = _paths(data, first)  # the whole path, 666 factors, as explain writes it
+    assert text.count(" · ") == 665 and text.endswith(f"= {first['sum'].split(' = ')[-1]}")
+
+
+def test_every_chain_rule_path_on_the_page_is_explain_s_own_text():
+    # The page keeps paths as factors shared between them; written back they are explain's.
+    from gradtrace.viz import explain
+    from gradtrace.viz.flow import node_names
+
+    for root in (_two_two_two(), _leaf_per_gate(5), _xyz()):
+        root.backward()
+        data = _steps_only(root)
+        leaves = {node_names(root)[id(v)]: v for v in topological_order(root) if not v.parents}
+        checked = 0
+        for n in data["nodes"]:
+            if n["name"] in leaves:
+                e = explain(root, wrt=leaves[n["name"]], fmt=".4g", max_paths=16)
+                want = [p["text"] for p in e.to_dict()["paths"]]
+                assert _paths(data, n["chain"]) == want, n["name"]
+                checked += len(want)
+        assert checked >= 3
 
 
 def test_a_page_of_100_nodes_stays_under_a_megabyte():

@@ -35,6 +35,7 @@ from .explain import explain
 from .flow import gate_of, node_names
 from .graph import as_root, is_tensor, nodes
 from .network import network
+from .page_paths import Factors
 from .page_state import layout
 from .steps import BackwardSteps, inline_matrix, tensor_rule_lines
 from .style import BLUE, DEFAULT_FORMAT, GREEN, RED, Format, equation, fmt_number, matrix_text
@@ -214,7 +215,8 @@ def _graph_data(root: Any, order: list[Any], steps: BackwardSteps, title: str) -
 
     engine = topological_order(root)  # each node before its parents
     gates = [n for n in reversed(engine) if n.parents]  # each gate after its inputs
-    nodes, names = _nodes(root, order, steps, gates, every, name)
+    factors = Factors(PANEL_FMT)  # every chain-rule path's factors, each kept once
+    nodes, names = _nodes(root, order, steps, gates, every, name, factors)
     return {
         "title": title,
         "root": order.index(root),
@@ -223,6 +225,7 @@ def _graph_data(root: Any, order: list[Any], steps: BackwardSteps, title: str) -
         "steps": _forward_steps(order, gates, steps.fmt, name)
         + _backward_steps(order, steps, name),
         "note": "",
+        "factors": factors.rows,
         "gradColor": RED.lower(),
         "valueColor": GREEN.lower(),
         "productColor": BLUE.lower(),
@@ -230,7 +233,13 @@ def _graph_data(root: Any, order: list[Any], steps: BackwardSteps, title: str) -
 
 
 def _nodes(
-    root: Any, order: list[Any], steps: BackwardSteps, gates: list[Any], every: Any, name: Any
+    root: Any,
+    order: list[Any],
+    steps: BackwardSteps,
+    gates: list[Any],
+    every: Any,
+    name: Any,
+    factors: Factors,
 ) -> tuple[list[dict], dict[str, int]]:
     """What the panel shows of each node, and the SVG names (node titles) of each."""
     index = {id(n): i for i, n in enumerate(order)}
@@ -271,7 +280,7 @@ def _nodes(
                 "forward": forward_at.get(id(n), 0),
                 "first": arrived[0].step if arrived else None,
                 "done": arrived[-1].step if arrived else None,
-                "chain": _chain_rule(root, n, sums.get(name(n))),
+                "chain": _chain_rule(root, n, sums.get(name(n)), factors),
                 # the keyboard's stop for this node in the picture, and what it computes
                 "target": f"n{i}" if n.parents or n.label else f"w{i}",
                 "says": _computes(n, steps.fmt, name) if n.parents else "",
@@ -284,15 +293,16 @@ def _nodes(
     return nodes, names
 
 
-def _chain_rule(root: Any, node: Any, node_sum: str | None) -> dict:
+def _chain_rule(root: Any, node: Any, node_sum: str | None, factors: Factors) -> dict:
     """The chain-rule panel of a node (`viz.explain`): its per-node sum; for an input, also
-    the sum over the paths from the root back to it (when there are at most PANEL_PATHS)."""
+    the sum over the paths from the root back to it (when there are at most PANEL_PATHS),
+    each path as its last factor in the page's shared table (`viz/page_paths.py`)."""
     chain: dict[str, Any] = {"sum": node_sum, "headline": None, "paths": [], "notes": []}
     if node.parents or node is root:
         return chain
     e = explain(root, wrt=node, fmt=PANEL_FMT, max_paths=PANEL_PATHS)
     chain["headline"] = e.headline()
-    chain["paths"] = [p["text"] for p in e.to_dict()["paths"] or []]
+    chain["paths"] = [factors.path(p) for p in e.paths or ()]
     chain["notes"] = list(e.notes)
     return chain
 

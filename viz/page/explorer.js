@@ -88,6 +88,17 @@
       return byNode;
     }
 
+    // A chain-rule path, [its last factor, the product], written out as explain writes it:
+    // each factor is [the factor before it or -1, its name, its number] (viz/page_paths.py).
+    function pathText(p) {
+      var names = [], nums = [];
+      for (var k = p[0]; k !== -1; k = data.factors[k][0]) {
+        names.unshift(data.factors[k][1]);
+        nums.unshift(data.factors[k][2]);
+      }
+      return (names.join(" · ") || "1") + " = " + (nums.join(" × ") || "1") + " = " + p[1];
+    }
+
     // A tensor's rows on one line, for the words a screen reader says: "[[1, 2], [3, 4]]".
     function inline(rows) {
       var said = rows.map(function (r) { return "[" + r.join(", ") + "]"; }).join(", ");
@@ -355,7 +366,9 @@
         if (chain.headline) {
           panel.appendChild(el("p", chain.paths.length ? chain.headline.replace(/:$/, ", " +
             "the sum over the paths back to it:") : chain.headline, "gt-note"));
-          chain.paths.forEach(function (t) { panel.appendChild(el("p", t, "gt-explain")); });
+          chain.paths.forEach(function (p) {
+            panel.appendChild(el("p", pathText(p), "gt-explain"));
+          });
         }
         chain.notes.forEach(function (t) { panel.appendChild(el("p", t, "gt-note")); });
       }

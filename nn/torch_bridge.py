@@ -257,15 +257,7 @@ def to_torch(module: Module, name: str = "model") -> Any:
     rows = {p.ours: p for p in PAIRS}
     out = _convert(module, name, rows, "torch", lambda p, m, where, c: p.to_torch(m, torch, c))
     theirs = dict(out.named_parameters(remove_duplicate=False))
-    ours = list(module._walk_parameters(""))
-    _same_names(name, [k for k, _ in ours], list(theirs), "torch")
-    first: dict[int, str] = {}
-    for path, p in ours:
-        shared = first.setdefault(id(p), path)
-        if shared != path and theirs[path] is not theirs[shared]:  # tied between two modules
-            owner, _, attr = path.rpartition(".")
-            setattr(out.get_submodule(owner), attr, theirs[shared])
-        theirs[shared].requires_grad_(bool(p.requires_grad))
+    _share_and_freeze(name, list(module._walk_parameters("")), out, theirs, "torch")
     return out
 
 
@@ -289,17 +281,31 @@ def from_torch(module: Any, name: str = "model") -> Module:
 
     out = _convert(module, name, rows, "gradtrace", build)
     theirs = list(module.named_parameters(remove_duplicate=False))
-    ours = dict(out._walk_parameters(""))
-    _same_names(name, [k for k, _ in theirs], list(ours), "gradtrace")
-    first: dict[int, str] = {}
-    for path, t in theirs:
-        shared = first.setdefault(id(t), path)
-        if ours[path] is not ours[shared]:  # tied between two modules: one gradtrace Tensor
-            owner, _, attr = path.rpartition(".")
-            _replace(_submodule(out, owner), attr, ours[shared])
-    for _, t in theirs:  # frozen stays frozen (after tying: a frozen Tensor is not assigned)
-        ours[first[id(t)]].requires_grad = bool(t.requires_grad)
+    _share_and_freeze(name, theirs, out, dict(out._walk_parameters("")), "gradtrace")
     return out
+
+
+def _share_and_freeze(
+    name: str, source: list[tuple[str, Any]], out: Any, made: dict[str, Any], side: str
+) -> None:
+    """Make the converted model `out` (the `side` one) share and freeze what the source does.
+
+    source: (path, parameter) of the model converted from, repeats included; made: path ->
+    parameter of `out`, which must have the same paths. A parameter the source holds at
+    several paths (tied between two modules) becomes one in `out`; then each is frozen or
+    not as in the source, after tying (a frozen one is not assigned)."""
+    _same_names(name, [k for k, _ in source], list(made), side)
+    first: dict[int, str] = {}
+    for path, p in source:
+        shared = first.setdefault(id(p), path)
+        if made[path] is not made[shared]:  # tied between two modules
+            owner, _, attr = path.rpartition(".")
+            if side == "torch":
+                setattr(out.get_submodule(owner), attr, made[shared])
+            else:
+                _replace(_submodule(out, owner), attr, made[shared])
+    for _, p in source:  # frozen stays frozen
+        made[first[id(p)]].requires_grad = bool(p.requires_grad)
 
 
 def _refuse_hidden(t: Any, where: str) -> None:

@@ -260,6 +260,28 @@ def test_clicking_a_node_shows_its_panel_and_hovering_another_shows_that_one(bro
     assert panel.find_element("css selector", "h2").text == "add"
 
 
+def test_a_gates_panel_shows_its_lecture_formula_as_text(browser, tmp_path):
+    from gradtrace import gate
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    hostile = "<img src=x onerror=window.x=1> d/da = 2a"
+    square = gate("square", formula=hostile)(lambda a: (a * a, (2 * a,)))
+    f = square(Value(3.0, "x")) * Value(2.0, "w")
+    f.backward()
+    path = to_html(f, tmp_path / "formula.html")
+    data = _data(path)
+    _open(browser, path, f"#step={len(data['steps']) - 1}")
+    panel = browser.find_element("css selector", ".gt-panel")
+    shown = {}
+    for op in ("*", "square"):
+        i = next(k for k, n in enumerate(data["nodes"]) if n["op"] == op)
+        ActionChains(browser).move_to_element(_node_group(browser, f"n{i}")).click().perform()
+        shown[op] = panel.find_element("css selector", ".gt-formula").text
+    assert shown == {"*": "formula: d/da = b, d/db = a", "square": f"formula: {hostile}"}
+    assert panel.find_elements("css selector", "img") == []  # written as text, never as HTML
+    assert browser.execute_script("return window.x") is None
+
+
 def test_forward_steps_dim_what_is_not_computed_yet(browser, page):
     data = _data(page)
     times = next(i for i, n in enumerate(data["nodes"]) if n["op"] == "*")

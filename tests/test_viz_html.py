@@ -225,6 +225,30 @@ def test_data_cannot_end_its_script_element():
     assert _data(body)["nodes"][0]["name"] == "</script><b>x"
 
 
+def test_the_node_panel_data_holds_each_gates_lecture_formula_from_its_record(xyz_page):
+    nodes = {n["name"]: n for n in _data(xyz_page)["nodes"]}
+    assert nodes["f"]["formula"] == "d/da = b, d/db = a"  # the mul gate, as the notes write it
+    assert nodes["add"]["formula"].startswith("d/da = 1, d/db = 1")
+    assert {nodes[k]["formula"] for k in "xyz"} == {""}  # a leaf has no gate
+    f = _xyz()
+    assert nodes["f"]["formula"] == f.gate.formula  # read from the record, not retyped
+    assert nodes["add"]["formula"] == f.parents[0].gate.formula
+
+
+def test_a_learners_gate_formula_is_text_on_the_page():
+    from gradtrace import gate
+
+    hostile = "</script><img src=x onerror=window.x=1> d/da = 2a & <b>"
+    square = gate("square", formula=hostile)(lambda a: (a * a, (2 * a,)))
+    x = Value(3.0, "x")
+    f = square(x)
+    f.backward()
+    body = explore(f).body
+    assert "</script><img" not in body and "<b>" not in body  # nothing ends the data's script
+    node = next(n for n in _data(body)["nodes"] if n["name"] != "x")
+    assert node["formula"] == hostile  # kept exactly, for the script to write as text
+
+
 def test_two_explorers_get_their_own_ids():
     a, b = explore(_xyz()), explore(_xyz())
     ids = [re.search(r'class="gradtrace-explorer" id="([^"]+)"', e.body).group(1) for e in (a, b)]

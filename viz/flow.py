@@ -155,6 +155,15 @@ def gate_of(node: Any) -> tuple[str, Any]:
     return node.op.removesuffix(f"{folded:g}"), folded
 
 
+def gate_formula(node: Any) -> str:
+    """The local gradient of the gate that made `node` as the lecture writes it, from its
+    record ("d/da = b, d/db = a" for mul); "" for a leaf or a node with no formula recorded."""
+    gate = getattr(node, "gate", None)
+    if gate is None or not node.parents:
+        return ""
+    return gate.formula or ""
+
+
 def gate_word(node: Any) -> str:
     """A readable name for the gate that made `node`, from its gate record: "add", "mul",
     "neg" (a mul by the folded -1, the lecture's *-1 gate), "pow", "exp"; "leaf" for a leaf.

@@ -32,7 +32,7 @@ from gradtrace import rule_of, topological_order
 from .circuit import MAX_NODES, picture_order
 from .dot import to_bytes, write_file
 from .explain import explain
-from .flow import gate_of, node_names
+from .flow import gate_formula, gate_of, node_names
 from .graph import as_root, is_tensor, nodes
 from .network import network
 from .page_paths import Factors
@@ -265,6 +265,7 @@ def _nodes(
             {
                 "name": name(n),
                 "op": n.op,
+                "formula": gate_formula(n),  # the lecture's local gradient, from the record
                 "value": _panel(n.data),
                 "grad": _panel(total),
                 "parts": equation(parts, "+", total, PANEL_FMT)

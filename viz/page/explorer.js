@@ -337,6 +337,8 @@
       }
       if (n.inputs.length) {
         panel.appendChild(el("h3", n.hands ? "backward rules" : "local gradients"));
+        // the gate's formula as the lecture writes it (its record), then its numbers here
+        if (n.formula) panel.appendChild(el("p", "formula: " + n.formula, "gt-formula"));
         var table = el("table", null, "gt-locals");
         n.inputs.forEach(function (inp) {
           var tr = el("tr");

@@ -1,5 +1,6 @@
 """viz.draw and viz.render: the lecture's circuit diagrams as Graphviz pictures."""
 
+import html
 import re
 import subprocess
 import sys
@@ -31,7 +32,8 @@ def xyz(backward=True):
 def wires(source):
     """{wire node id: (green numbers, red numbers)} read back from the DOT text."""
     out = {}
-    for wid, label in re.findall(r"\t(w\d+(?:_\d+)?) \[label=<(.*?)> shape=plain\]", source):
+    # (a tooltip saying the node in words may follow shape=plain)
+    for wid, label in re.findall(r"\t(w\d+(?:_\d+)?) \[label=<(.*?)> shape=plain[\] ]", source):
         green = re.findall(rf'COLOR="{GREEN}">(.*?)</FONT>', label)
         red = re.findall(rf'COLOR="{RED}">(.*?)</FONT>', label)
         out[wid] = (green, red)
@@ -204,3 +206,33 @@ def test_a_small_tensor_drawn_top_to_bottom_renders_its_grids(rankdir, tmp_path)
     root = ET.parse(render(y, tmp_path / "g.svg", rankdir=rankdir)).getroot()
     texts = [t.text for t in root.iter() if t.tag.endswith("text")]
     assert "x" in texts and "8" in texts and "20" in texts  # grid entries, gradients and sum
+
+
+def _titles(svg: str) -> list[str]:
+    """Every <title> of the SVG, as a screen reader gets it (entities read)."""
+    return [html.unescape(t) for t in re.findall(r"<title>([^<]*)</title>", svg)]
+
+
+def test_each_node_of_the_svg_is_titled_in_words_not_by_its_id():
+    # A screen reader reads a group's <title>: it said Graphviz's ids ('n0', 'w0'). Each
+    # node's shapes now say the node as the explorer page does.
+    x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
+    f = (x + y) * z
+    f.backward()
+    titles = _titles(draw(f).pipe(format="svg").decode())
+    assert "add = x + y = -2 + 5 = 3, gradient -4, local gradients 1 (x), 1 (y)" in titles
+    assert "f = add × z = 3 × -4 = -12, gradient 1, local gradients -4 (add), 3 (z)" in titles
+    assert "z = -4, an input, gradient 3" in titles
+    assert not {"n0", "w0", "n2", "w4"} & set(titles)
+
+
+def test_a_node_title_writes_a_hostile_label_as_text():
+    label = 'a&lt;b "\\N" <script>alert(1)</script>'
+    a = Value(2.0, label)
+    g = a * 3.0
+    g.backward()
+    svg = draw(g).pipe(format="svg").decode()
+    assert "<script" not in svg
+    assert f"{label} = 2, an input, gradient 3" in _titles(svg)  # as written: no \N, no &lt;
+    ET.fromstring(svg)  # still well-formed XML
+    assert "no gradient" in _titles(draw(Value(1.0, "q") * 2.0).pipe(format="svg").decode())[1]

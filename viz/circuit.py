@@ -28,16 +28,19 @@ from .dot import (
     HTML,
     Digraph,
     Writer,
+    attributes,
     cell,
     label_text,
     left_lines,
     picture_bytes,
     size_attr,
     text_lines_label,
+    tooltip_text,
     write_file,
 )
-from .flow import gate_of, recorded_part
+from .flow import gate_of, node_names, recorded_part
 from .graph import NOT_COMPUTED, as_root, consumers, grads_computed, is_tensor, nodes
+from .node_words import node_words
 from .style import (
     BLUE,
     DEFAULT_FORMAT,
@@ -508,10 +511,29 @@ def draw(
     notes = ([] if known else [NOT_COMPUTED]) + check_notes
     if legend:  # colour is never the only cue: the picture says where values and gradients are
         notes.append(LEGEND_VERTICAL if rankdir in ("TB", "BT") else LEGEND)
-    graph = pic.digraph(recorded_marks(root, order) if known else Marks(), notes=notes).graph
+    marks = recorded_marks(root, order) if known else Marks()
+    w = pic.digraph(marks, notes=notes)
+    _say_nodes(w, pic, marks, node_names(root))
+    graph = w.graph
     if fit:
         graph.attr(size=fit)
     return graph
+
+
+_OWNED = re.compile(r"[nw](\d+)(?:_\d+)?")  # n3 the gate (or name), w3 its wire, w3_1 a branch
+
+
+def _say_nodes(w: Writer, pic: Picture, marks: Marks, names: dict[int, str]) -> None:
+    """Give every node's shapes a tooltip saying the node in words (`node_words`), which the
+    SVG also gives as their <title> (`dot.to_bytes`), so a screen reader reads no ids."""
+    for k, line in enumerate(w.graph.body):
+        m = _OWNED.match(line[1:]) if line.startswith("\t") else None
+        if m is None or line != f"\t{m.group(0)}{w.nodes.get(m.group(0))}\n":
+            continue  # not a node statement of a node of the graph (an edge, the caption)
+        node = pic.order[int(m.group(1))]
+        said = node_words(node, marks.grads.get(id(node)), pic.fmt, lambda n: names[id(n)])
+        tip = attributes({"tooltip": tooltip_text(said)})[2:-1]  # ' [tooltip=...]' -> inside
+        w.graph.body[k] = line[:-2] + f" {tip}]\n" if line.endswith("]\n") else line
 
 
 def _network_instead(

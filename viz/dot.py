@@ -95,6 +95,27 @@ class Writer:
         self.graph.body.append(f"\t{tail} -> {head}{attributes(a)}\n")
 
 
+def tooltip_text(text: str) -> str:
+    """`text` for a tooltip, shown as written: Graphviz keeps `&lt;` in its SVG as an entity
+    (so `&` is written `&amp;`), and expands its escapes (\\N the node's name) after DOT's
+    quoting has taken one backslash of each pair (so each is doubled here too)."""
+    return text.replace("&", "&amp;").replace("\\", "\\\\")
+
+
+# A group with a tooltip: Graphviz writes the tooltip on an <a> around its shapes, its
+# <title> the id (n0, w3).
+_TIP = re.compile(
+    r'<title>[^<]*</title>(\s*)<g id="a_[^"]*"><a xlink:title="([^"]*)">\n?(.*?)</a>\n</g>\n',
+    re.S,
+)
+
+
+def titled(svg: str) -> str:
+    """Each group's <title> (what a screen reader reads, and a browser's tooltip) its tooltip
+    where it has one, rather than Graphviz's id; the <a> Graphviz wraps it in is dropped."""
+    return _TIP.sub(lambda m: f"<title>{m.group(2)}</title>{m.group(1)}{m.group(3)}", svg)
+
+
 def label_text(text: str) -> str:
     """`text` for inside a Graphviz HTML label: escaped for HTML, and each backslash doubled,
     since Graphviz expands its escapes (\\N the node's name, \\G, \\L, ...) even there."""
@@ -264,7 +285,10 @@ def to_bytes(graph: graphviz.Digraph, fmt: str, timeout: float | None = None) ->
     source = graph.source
     if fmt == "png" and "dpi=" not in source:
         source = source.replace("{\n", f"{{\n\tdpi={PNG_DPI}\n", 1)
-    return run(source, fmt, graph.engine, timeout)
+    data = run(source, fmt, graph.engine, timeout)
+    if fmt == "svg" and b"xlink:title=" in data:
+        data = titled(data.decode()).encode()
+    return data
 
 
 def layout(source: str, timeout: float | None = None) -> dict:

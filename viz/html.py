@@ -27,17 +27,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gradtrace import rule_of, topological_order
+from gradtrace import topological_order
 
 from .circuit import MAX_NODES, picture_order
 from .dot import to_bytes, write_file
 from .explain import explain
-from .flow import gate_formula, gate_of, node_names
+from .flow import gate_formula, node_names
 from .graph import as_root, is_tensor, nodes
 from .network import network
+from .node_words import computes as _computes
+from .node_words import shown as _show
 from .page_paths import Factors
 from .page_state import layout
-from .steps import BackwardSteps, inline_matrix, tensor_rule_lines
+from .steps import BackwardSteps, tensor_rule_lines
 from .style import BLUE, DEFAULT_FORMAT, GREEN, RED, Format, equation, fmt_number, matrix_text
 
 PAGE = Path(__file__).with_name("page")  # explorer.js and explorer.css
@@ -144,11 +146,6 @@ def to_html(root: Any, path: str | Path, **options: Any) -> Path:
 
 
 # ---------------------------------------------------------------------------- the data
-def _show(x: Any, fmt: Format) -> str:
-    """A number, or a tensor on one line (in full when small: "[[0.1, 0.2], [0.3, 0.4]]")."""
-    return inline_matrix(x, fmt) if hasattr(x, "shape") and x.size != 1 else fmt_number(x, fmt)
-
-
 def _panel(x: Any) -> str:
     """A value or gradient for the node panel: a small tensor row by row (the panel keeps the
     line breaks), a big one as its summary, a number at the panel's digits."""
@@ -165,42 +162,6 @@ def _tensor_inputs(n: Any, index: dict, steps: BackwardSteps) -> list[dict]:
         {"node": index[id(p)], "local": f"d{name} = {text}   {shapes}"}
         for p, (name, text, shapes) in zip(n.parents, lines, strict=True)
     ]
-
-
-def _formula(gate: Any, show: Any) -> str:
-    """What a gate computes from its inputs, each written by `show`: "0.15 × 0.05",
-    "sigmoid(0.3775)", "0.0275 +0.35"."""
-    ins = [show(p) for p in gate.parents]
-    name, folded = gate_of(gate)  # the gate record: its name and any number folded in
-    if name in _SIGN and len(ins) >= 2:
-        return f" {_SIGN[name]} ".join(ins)
-    if name == "max":
-        return f"max({', '.join(ins + ([] if folded is None else [f'{folded:g}']))})"
-    if folded is not None:  # a number folded into the gate: "+0.35", "**2"
-        return f"{ins[0]} {gate.op}"
-    return f"{gate.op}({', '.join(ins)})"
-
-
-_SIGN = {"+": "+", "*": "×"}
-
-
-def _computes(gate: Any, fmt: Format, name: Any) -> str:
-    """ "w1 × i1 = 0.15 × 0.05 = 0.0075": names where the inputs have labels, and numbers
-    that add up as shown (style.equation gives them the digits the result needs)."""
-    if is_tensor(gate):  # a Tensor gate: its forward rule, then its numbers
-        rule = rule_of(gate)
-        said = (rule.forward + ", " if rule else "") + f"= {_show(gate.data, fmt)}"
-    elif gate_of(gate)[0] in _SIGN and len(gate.parents) >= 2:
-        said = equation([p.data for p in gate.parents], _SIGN[gate_of(gate)[0]], gate.data, fmt)
-    else:
-        said = (
-            _formula(gate, lambda p: fmt_number(p.data, fmt)) + f" = {fmt_number(gate.data, fmt)}"
-        )
-    if any(p.label for p in gate.parents):
-        said = _formula(gate, name) + " = " + said
-    if gate.label:
-        said += f" (that is {gate.label})"
-    return said
 
 
 def _graph_data(root: Any, order: list[Any], steps: BackwardSteps, title: str) -> dict:

@@ -39,7 +39,14 @@ from .dot import (
 )
 from .flow import Flow, Wire, node_names
 from .graph import as_root
-from .style import BLUE, DEFAULT_FORMAT, Format, equation, fmt_number, grid_rows, summary
+from .style import (
+    BLUE,
+    DEFAULT_FORMAT,
+    Format,
+    equation,
+    fmt_number,
+    inline_matrix,
+)
 
 
 @dataclass
@@ -338,15 +345,6 @@ def tensor_rule_lines(gate: Any, upstream: Any, picture: bool = True) -> list[tu
     if not picture:
         return lines
     return [(n, t.translate(PICTURE_GLYPHS), s.translate(PICTURE_GLYPHS)) for n, t, s in lines]
-
-
-def inline_matrix(array: Any, fmt: Format = DEFAULT_FORMAT) -> str:
-    """A tensor on one line: "[[0.1, 0.2], [0.3, 0.4]]" when small, its summary when not."""
-    rows = grid_rows(array, fmt)
-    if rows is None or len(rows) * len(rows[0]) == 1:
-        return summary(array, fmt)
-    body = ", ".join("[" + ", ".join(r) + "]" for r in rows)
-    return f"[{body}]" if len(rows) > 1 else body
 
 
 def backward_steps(

@@ -220,3 +220,12 @@ def shape_text(shape: Sequence[int]) -> str:
     """A shape as the lecture writes it: (2, 2), (2,), ()."""
     shape = tuple(int(n) for n in shape)
     return str(shape)
+
+
+def inline_matrix(array: Any, fmt: Format = DEFAULT_FORMAT) -> str:
+    """A tensor on one line: "[[0.1, 0.2], [0.3, 0.4]]" when small, its summary when not."""
+    rows = grid_rows(array, fmt)
+    if rows is None or len(rows) * len(rows[0]) == 1:
+        return summary(array, fmt)
+    body = ", ".join("[" + ", ".join(r) + "]" for r in rows)
+    return f"[{body}]" if len(rows) > 1 else body

@@ -8,8 +8,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: setup graphviz-dot chromium axe demo test torch notebooks docs docs-check bench lint clean
+.PHONY: setup dev graphviz-dot chromium axe demo test torch notebooks docs docs-check bench lint clean
 
 setup: $(STAMP) graphviz-dot
 
@@ -24,8 +25,16 @@ $(PY):
 QUIET_EDITABLE := PYTHONWARNINGS="ignore:Editable installation"
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(QUIET_EDITABLE) $(PY) -m pip install --quiet -e ".[dev,plots]"
+	$(QUIET_EDITABLE) $(PY) -m pip install --quiet -e ".[plots]"
 	touch $(STAMP)
+
+# What the tests, the linter and the notebooks' runs use (pytest, hypothesis, ruff, selenium,
+# nbmake, ...): `make test` installs it, `make demo` does not need it.
+$(DEV_STAMP): pyproject.toml | $(STAMP)
+	$(QUIET_EDITABLE) $(PY) -m pip install --quiet -e ".[dev,plots]"
+	touch $(DEV_STAMP)
+
+dev: setup $(DEV_STAMP)
 
 graphviz-dot:
 	@sh scripts/ensure-graphviz.sh
@@ -41,7 +50,7 @@ axe:
 demo: setup
 	$(VENV)/bin/gradtrace demo
 
-test: setup chromium axe
+test: dev chromium axe
 	$(PY) -m pytest -n auto --nbmake tests notebooks
 
 # PyTorch is a reference in tests only (CI installs it; tests skip cleanly without it).
@@ -60,12 +69,12 @@ $(DOCS_STAMP): pyproject.toml | $(STAMP)
 	$(QUIET_EDITABLE) $(PY) -m pip install --quiet -e ".[docs]"
 	touch $(DOCS_STAMP)
 
-docs: setup $(DOCS_STAMP)
+docs: dev $(DOCS_STAMP)
 	rm -rf docs/_build
 	$(VENV)/bin/sphinx-build -b html -n -W --keep-going -q -j 2 docs docs/_build/html
 	@echo "the site: docs/_build/html/index.html"
 
-docs-check: chromium
+docs-check: dev chromium
 	GRADTRACE_DOCS_SITE=$(CURDIR)/docs/_build/html $(PY) -m pytest -q tests/test_docs_site.py
 
 bench: setup
@@ -75,7 +84,7 @@ bench: setup
 LINTED := autograd nn viz cli tests benchmarks scripts notebooks/build_notebooks.py notebooks/conftest.py \
           docs/conf.py docs/_ext
 
-lint: setup
+lint: dev
 	$(VENV)/bin/ruff check $(LINTED)
 	$(VENV)/bin/ruff format --check $(LINTED)
 

@@ -1,45 +1,10 @@
 """fit's progress bar: tqdm's text in a terminal, one display updated in place in a notebook."""
 
-import sys
-import types
-
 import gradtrace.nn.functional as F
-import pytest
 from gradtrace.nn import progress
 from gradtrace.nn.data import make_blobs
 from gradtrace.nn.layers import Linear, ReLU, Sequential
 from gradtrace.nn.train import fit
-
-
-class FakeHandle:
-    """What IPython's display(..., display_id=True) returns: records every update."""
-
-    def __init__(self):
-        self.shown = []
-
-    def update(self, obj):
-        self.shown.append((obj._repr_html_(), repr(obj)))
-
-
-@pytest.fixture
-def notebook(monkeypatch):
-    """A pretend Jupyter kernel: IPython.get_ipython() has a kernel; display is recorded."""
-    handle = FakeHandle()
-    shell = types.SimpleNamespace(kernel=object())
-    fake = types.ModuleType("IPython")
-    fake.get_ipython = lambda: shell
-    display_mod = types.ModuleType("IPython.display")
-
-    def display(obj, display_id=False):
-        assert display_id is True  # updated in place, never a new output per step
-        handle.update(obj)
-        return handle
-
-    display_mod.display = display
-    fake.display = display_mod
-    monkeypatch.setitem(sys.modules, "IPython", fake)
-    monkeypatch.setitem(sys.modules, "IPython.display", display_mod)
-    return handle
 
 
 def train(**kw):

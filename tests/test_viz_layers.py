@@ -6,18 +6,14 @@ import pytest
 from gradtrace import Tensor, Value, nn
 from gradtrace.nn import functional as F
 from gradtrace.viz import explain_layers
+from lecture_nets import T, X, two_two_two_model
 
 ACTS = {"Sigmoid": nn.Sigmoid, "Tanh": nn.Tanh, "ReLU": nn.ReLU, "LeakyReLU": nn.LeakyReLU}
 
 
 def two_two_two():
     """The lecture's 2-2-2 network (notes 003) with its weights, inputs and targets."""
-    m = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 2), nn.Sigmoid())
-    m[0].weight.data[:] = [[0.15, 0.20], [0.25, 0.30]]
-    m[0].bias.data[:] = 0.35
-    m[2].weight.data[:] = [[0.40, 0.45], [0.50, 0.55]]
-    m[2].bias.data[:] = 0.60
-    return m, Tensor([0.05, 0.10]), Tensor([0.01, 0.99])
+    return two_two_two_model(), Tensor(X), Tensor(T)
 
 
 def test_two_two_two_deltas_and_gradients_are_the_lecture_numbers():

@@ -3,18 +3,15 @@ below, four significant digits), big ones summarised; parameters and module outp
 without labels; every inner gradient shown after backward; show_local writes each gate's rule."""
 
 import numpy as np
-from gradtrace import Tensor, nn
+from gradtrace import Tensor
 from gradtrace.viz import draw
+from lecture_nets import T, X, two_two_two_model
 
 
 def two_two_two():
     """The lecture's 2-2-2 network (notes 003) as Tensors, after backward."""
-    m = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 2), nn.Sigmoid())
-    m[0].weight.data[:] = [[0.15, 0.20], [0.25, 0.30]]
-    m[0].bias.data[:] = 0.35
-    m[2].weight.data[:] = [[0.40, 0.45], [0.50, 0.55]]
-    m[2].bias.data[:] = 0.60
-    E = 0.5 * ((m(Tensor([[0.05, 0.10]])) - Tensor([[0.01, 0.99]])) ** 2).sum()
+    m = two_two_two_model()
+    E = 0.5 * ((m(Tensor([X])) - Tensor([T])) ** 2).sum()
     E.backward()
     return m, E
 

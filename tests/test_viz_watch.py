@@ -1,46 +1,11 @@
 """watch(model): one notebook display updated in place while training, nothing elsewhere."""
 
-import sys
-import types
-
 import gradtrace.nn as nn
 import pytest
 from gradtrace.micrograd import Value
 from gradtrace.micrograd.nn import MLP as MicroMLP
 from gradtrace.nn import functional as F
 from gradtrace.viz import watch
-
-
-class FakeHandle:
-    def __init__(self):
-        self.shown = []
-
-    def update(self, obj):
-        self.shown.append((obj._repr_html_(), repr(obj)))
-
-
-@pytest.fixture
-def notebook(monkeypatch):
-    """A pretend Jupyter kernel whose display(..., display_id=True) records every frame."""
-    handle = FakeHandle()
-    displays = []
-    shell = types.SimpleNamespace(kernel=object())
-    fake = types.ModuleType("IPython")
-    fake.get_ipython = lambda: shell
-    display_mod = types.ModuleType("IPython.display")
-
-    def display(obj, display_id=False):
-        assert display_id is True  # one display, updated in place
-        displays.append(obj)
-        handle.update(obj)
-        return handle
-
-    display_mod.display = display
-    fake.display = display_mod
-    monkeypatch.setitem(sys.modules, "IPython", fake)
-    monkeypatch.setitem(sys.modules, "IPython.display", display_mod)
-    handle.displays = displays
-    return handle
 
 
 def moons():
